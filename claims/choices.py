@@ -1,0 +1,96 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    EVIDENCE_REQUESTED = "evidence_requested", _("Evidence requested")
+    REJECTED = "rejected", _("Rejected")
+    AWAITING_RETURN = "awaiting_return", _("Awaiting return")
+    RETURN_IN_TRANSIT = "return_in_transit", _("Return in transit")
+    AWAITING_RECEIPT = "awaiting_receipt", _("Awaiting receipt check")
+    CLOSED_NO_RETURN = "closed_no_return", _("Closed: no return")
+    RECEIPT_DISPUTED = "receipt_disputed", _("Receipt disputed")
+    CLOSED_RECEIPT_REJECTED = "closed_receipt_rejected", _("Closed: receipt rejected")
+    REFUND_DUE = "refund_due", _("Refund due")
+    REFUNDED = "refunded", _("Refunded")
+    PAID = "paid", _("Paid (理赔成功)")
+    UNDER_APPEAL = "under_appeal", _("Under appeal")
+
+
+S = ClaimStatus
+# A claim in one of these is finished; every other state is open (R-POL-5).
+CLOSED_STATES = (S.REJECTED, S.CLOSED_NO_RETURN, S.CLOSED_RECEIPT_REJECTED, S.PAID)
+OPEN_STATES = tuple(s for s in S if s not in CLOSED_STATES)
+# Closed without payment: their approved amounts no longer count against the paid amount.
+CLOSED_UNPAID = (S.REJECTED, S.CLOSED_NO_RETURN, S.CLOSED_RECEIPT_REJECTED)
+
+
+class Kind(models.TextChoices):
+    REFUND_ONLY = "refund_only", _("Refund only (仅退款)")
+    RETURN_REFUND = "return_refund", _("Return and refund (退货退款)")
+
+
+class BusinessType(models.TextChoices):
+    WARRANTY = "warranty", _("Warranty (质保卡)")
+    MERCHANT = "merchant", _("Merchant")
+
+
+class BuyerLevel(models.TextChoices):
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
+    REVOKED = "revoked", _("Revoked")
+
+
+REPORTABLE_LEVELS = (BuyerLevel.HIGH, BuyerLevel.NORMAL, BuyerLevel.LOW)
+
+
+class Outcome(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    PARTIALLY_APPROVE = "partially_approve", _("Partially approve")
+    REJECT = "reject", _("Reject")
+    REQUEST_EVIDENCE = "request_evidence", _("Request evidence")
+
+
+class Flag(models.TextChoices):
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    AUTOMATIC_DECISION = "automatic_decision", _("Automatic decision")
+    ABNORMAL_BUYER = "abnormal_buyer", _("Abnormal buyer")
+    DUPLICATE_EVIDENCE = "duplicate_evidence", _("Duplicate evidence")
+    TRACKING_REUSED = "tracking_reused", _("Tracking number reused")
+    MERCHANT_REPORTED = "merchant_reported", _("Reported by merchant")
+    REFUND_OVERDUE = "refund_overdue", _("Refund overdue")
+
+
+class ReceiptRejection(models.TextChoices):
+    MISSING_ITEMS = "missing_items", _("Missing items (少件)")
+    EMPTY_PARCEL = "empty_parcel", _("Empty parcel (空包裹)")
+    WRONG_ITEM = "wrong_item", _("Wrong item (货不对版)")
+    FAKE_LOGISTICS = "fake_logistics", _("Fake logistics (虚假物流)")
+
+
+class Side(models.TextChoices):
+    BUYER = "buyer", _("Buyer")
+    MERCHANT = "merchant", _("Merchant")
+
+
+class EvidenceKind(models.TextChoices):
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
+
+
+class DisputeOutcome(models.TextChoices):
+    UPHOLD = "uphold", _("Uphold the rejection")
+    OVERTURN = "overturn", _("Overturn the rejection")
+
+
+class AppealOutcome(models.TextChoices):
+    UPHOLD = "uphold", _("Uphold the decision")
+    CHANGE = "change", _("Change the decision")
+
+
+class FindingKind(models.TextChoices):
+    RECEIPT_OVERTURNED = "receipt_overturned", _("Receipt rejection overturned")
+    REFUND_OVERDUE = "refund_overdue", _("Refund overdue")

@@ -1,0 +1,102 @@
+"""Service figures (R-KPI-1): per plan, insurer or shop over a period."""
+
+import statistics
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from catalogue.money import to_fen
+from ledger.models import Entry, EntryKind
+
+from .choices import DisputeOutcome, Outcome
+from .models import Claim, ClaimFlag, Decision, ReceiptDispute
+
+GROUPS = {"plan": "plan_id", "insurer": "insurer_id", "shop": "shop_id"}
+
+
+def _percentile(values, share):
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[int(share * 100) - 1]
+
+
+def _hours(delta):
+    return round(delta.total_seconds() / 3600, 2)
+
+
+def service_figures(start, end, *, group="plan", claims=None, entries=None):
+    """Figures for claims opened in [start, end) and money moved in it, one row per group.
+
+    `claims` and `entries` are querysets already scoped to the viewer (an insurer's staff see
+    their insurer only)."""
+    key = GROUPS[group]
+    claims = (Claim.objects.all() if claims is None else claims).filter(opened_at__gte=start, opened_at__lt=end)
+    entries = (Entry.objects.all() if entries is None else entries).filter(created_at__gte=start, created_at__lt=end)
+    rows = {}
+
+    def row(group_id):
+        return rows.setdefault(group_id, {
+            "group": group, "id": group_id, "opened": 0, "decided": 0, "approved": 0, "within_sla": 0,
+            "decision_hours": [], "payout_hours": [], "premiums": Decimal("0.00"), "claims_paid": Decimal("0.00"),
+            "disputes": 0, "disputes_upheld": 0, "disputes_overturned": 0, "flagged_buyers": set(),
+        })
+
+    for c in claims.values(key, "id", "opened_at", "decided_at", "review_due_at", "paid_at", "buyer_id"):
+        r = row(c[key])
+        r["opened"] += 1
+        if c["decided_at"]:
+            r["decided"] += 1
+            r["decision_hours"].append(_hours(c["decided_at"] - c["opened_at"]))
+            if c["review_due_at"] and c["decided_at"] <= c["review_due_at"]:
+                r["within_sla"] += 1
+        if c["paid_at"]:
+            r["payout_hours"].append(_hours(c["paid_at"] - c["opened_at"]))
+    first_decisions = (
+        Decision.objects.filter(claim__in=claims, on_appeal=False)
+        .exclude(outcome=Outcome.REQUEST_EVIDENCE)
+        .values(f"claim__{key}", "outcome")
+        .annotate(n=Count("id"))
+    )
+    for d in first_decisions:
+        if d["outcome"] in (Outcome.APPROVE, Outcome.PARTIALLY_APPROVE):
+            row(d[f"claim__{key}"])["approved"] += d["n"]
+    for d in ReceiptDispute.objects.filter(claim__in=claims).values(f"claim__{key}", "outcome").annotate(n=Count("id")):
+        r = row(d[f"claim__{key}"])
+        r["disputes"] += d["n"]
+        if d["outcome"] == DisputeOutcome.UPHOLD:
+            r["disputes_upheld"] += d["n"]
+        elif d["outcome"] == DisputeOutcome.OVERTURN:
+            r["disputes_overturned"] += d["n"]
+    flagged = ClaimFlag.objects.filter(claim__in=claims, code__in=("abnormal_buyer", "duplicate_evidence", "tracking_reused", "merchant_reported"))
+    for f in flagged.values(f"claim__{key}", "claim__buyer_id"):
+        row(f[f"claim__{key}"])["flagged_buyers"].add(f["claim__buyer_id"])
+    money = entries.values(key).annotate(
+        charged=Sum("amount", filter=Q(kind=EntryKind.PREMIUM_CHARGED)),
+        refunded=Sum("amount", filter=Q(kind=EntryKind.PREMIUM_REFUNDED)),
+        paid=Sum("amount", filter=Q(kind__in=(EntryKind.CLAIM_PAID, EntryKind.SHIPPING_ALLOWANCE_PAID))),
+    )
+    for m in money:
+        r = row(m[key])
+        r["premiums"] = (m["charged"] or Decimal("0.00")) - (m["refunded"] or Decimal("0.00"))
+        r["claims_paid"] = m["paid"] or Decimal("0.00")
+
+    result = []
+    for r in rows.values():
+        decided = r["decided"]
+        result.append({
+            "group": r["group"], "id": r["id"], "claims_opened": r["opened"], "claims_decided": decided,
+            "approval_rate": round(r["approved"] / decided, 4) if decided else None,
+            "sla_compliance": round(r["within_sla"] / decided, 4) if decided else None,
+            "decision_hours_p50": _percentile(r["decision_hours"], 0.5),
+            "decision_hours_p90": _percentile(r["decision_hours"], 0.9),
+            "payout_hours_p50": _percentile(r["payout_hours"], 0.5),
+            "payout_hours_p90": _percentile(r["payout_hours"], 0.9),
+            "premiums": r["premiums"], "claims_paid": r["claims_paid"],
+            "loss_ratio": to_fen(r["claims_paid"] / r["premiums"]) if r["premiums"] else None,
+            "disputes": r["disputes"], "disputes_upheld": r["disputes_upheld"],
+            "disputes_overturned": r["disputes_overturned"], "flagged_buyers": len(r["flagged_buyers"]),
+        })
+    return sorted(result, key=lambda item: str(item["id"]))

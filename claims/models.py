@@ -1,0 +1,510 @@
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from audit.models import AppendOnlyModel
+from catalogue.money import MoneyField
+
+from .choices import (
+    OPEN_STATES,
+    AppealOutcome,
+    BusinessType,
+    BuyerLevel,
+    DisputeOutcome,
+    EvidenceKind,
+    FindingKind,
+    Flag,
+    Kind,
+    Outcome,
+    ReceiptRejection,
+    Side,
+)
+from .choices import ClaimStatus as S
+from .querysets import ClaimQuerySet, MerchantReportQuerySet, RefundRequestQuerySet
+
+
+class Buyer(models.Model):
+    """The platform's pseudonymous buyer, with its integrity level (R-REV-5) and eligibility (R-ABUSE-2)."""
+
+    buyer_id = models.CharField(_("buyer id"), max_length=64, unique=True)
+    level = models.CharField(_("level"), max_length=10, choices=BuyerLevel.choices, default=BuyerLevel.NORMAL)
+    reported_level = models.CharField(
+        _("level reported by the platform"), max_length=10, choices=BuyerLevel.choices, default=BuyerLevel.NORMAL
+    )
+    revoked_reason = models.TextField(_("revocation reason"), blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("buyer")
+        verbose_name_plural = _("buyers")
+        ordering = ["buyer_id"]
+
+    def __str__(self):
+        return self.buyer_id
+
+    @property
+    def revoked(self):
+        return self.level == BuyerLevel.REVOKED
+
+
+class RefundRequest(models.Model):
+    """A refund request (售后单) as the platform relayed it, and where it was routed (R-ROUTE-1)."""
+
+    refund_id = models.CharField(_("refund id"), max_length=64, unique=True)
+    sub_order = models.ForeignKey("policies.SubOrder", on_delete=models.PROTECT, related_name="refund_requests")
+    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="refund_requests")
+    insurer = models.ForeignKey(
+        "catalogue.Insurer", null=True, blank=True, on_delete=models.PROTECT, related_name="refund_requests"
+    )
+    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="refund_requests")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=40)
+    amount = MoneyField(_("requested amount"))
+    description = models.TextField(_("buyer's description"), blank=True)
+    requested_at = models.DateTimeField(_("requested at"))
+    buyer_level = models.CharField(_("buyer level reported"), max_length=10, choices=BuyerLevel.choices)
+    business_type = models.CharField(_("business type"), max_length=10, choices=BusinessType.choices, db_index=True)
+    not_routed_because = models.CharField(_("not routed because"), max_length=12, blank=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    objects = RefundRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["shop", "business_type", "-created_at"])]
+
+    def __str__(self):
+        return self.refund_id
+
+
+def new_claim_id():
+    return "CL" + secrets.token_hex(8).upper()
+
+
+class Claim(ConcurrentTransitionMixin, models.Model):
+    """A refund request routed to the insurer (质保卡). Its life cycle is domain.md §14."""
+
+    claim_id = models.CharField(_("claim id"), max_length=32, unique=True, default=new_claim_id)
+    refund_request = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="claim")
+    sub_order = models.ForeignKey("policies.SubOrder", on_delete=models.PROTECT, related_name="claims")
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="claims")
+    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="claims")
+    insurer = models.ForeignKey("catalogue.Insurer", on_delete=models.PROTECT, related_name="claims")
+    plan = models.ForeignKey("catalogue.Plan", on_delete=models.PROTECT, related_name="claims")
+    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="claims")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=40)
+    description = models.TextField(_("buyer's description"), blank=True)
+    status = FSMField(_("status"), default=S.SUBMITTED, choices=S.choices, db_index=True)
+    requested_amount = MoneyField(_("requested amount"))
+    approved_amount = MoneyField(_("approved amount"), null=True, blank=True)
+    payout_amount = MoneyField(_("payout to merchant"), null=True, blank=True)
+    shipping_allowance = MoneyField(_("shipping allowance to buyer"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    # The plan's clocks, fixed when the claim opens (domain.md §2).
+    review_sla_hours = models.PositiveIntegerField()
+    evidence_response_hours = models.PositiveIntegerField()
+    return_tracking_hours = models.PositiveIntegerField()
+    merchant_receipt_hours = models.PositiveIntegerField()
+    refund_due_hours = models.PositiveIntegerField()
+    appeal_days = models.PositiveIntegerField()
+
+    # Deadlines. The *_at columns the sweeper reads are cleared once handled, so a second run
+    # finds nothing (process_deadlines is idempotent).
+    review_due_at = models.DateTimeField(_("review due"), null=True, blank=True)
+    review_remaining = models.DurationField(null=True, blank=True, editable=False)
+    sla_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_breach_at = models.DateTimeField(null=True, blank=True, editable=False)
+    evidence_due_at = models.DateTimeField(_("evidence due"), null=True, blank=True)
+    return_due_at = models.DateTimeField(_("return tracking due"), null=True, blank=True)
+    receipt_due_at = models.DateTimeField(_("receipt check due"), null=True, blank=True)
+    refund_due_by = models.DateTimeField(_("refund due by"), null=True, blank=True)
+    refund_overdue_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    carrier = models.CharField(_("return carrier"), max_length=40, blank=True)
+    tracking_number = models.CharField(_("return tracking no."), max_length=60, blank=True, db_index=True)
+    return_shipped_at = models.DateTimeField(_("return shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    receipt_confirmed_at = models.DateTimeField(_("receipt confirmed at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    last_reminded_at = models.DateTimeField(_("buyer last reminded"), null=True, blank=True)
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims"
+    )
+    audit_requested = models.BooleanField(_("queued for audit"), default=False)
+    audit_outcome = models.CharField(_("audit outcome"), max_length=200, blank=True)
+    audited_at = models.DateTimeField(_("audited at"), null=True, blank=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            # R-POL-5: at most one open claim per sub-order, however the requests race.
+            models.UniqueConstraint(
+                fields=["sub_order"], condition=models.Q(status__in=OPEN_STATES), name="one_open_claim_per_sub_order"
+            ),
+            models.CheckConstraint(
+                name="approved_not_above_requested",
+                condition=models.Q(approved_amount__isnull=True)
+                | models.Q(approved_amount__lte=models.F("requested_amount")),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "-opened_at"]),
+            models.Index(fields=["insurer", "status", "review_due_at"]),
+            models.Index(fields=["buyer", "opened_at"]),
+            models.Index(fields=["sla_warn_at"], condition=models.Q(sla_warn_at__isnull=False), name="claim_warn_due"),
+            models.Index(
+                fields=["sla_breach_at"], condition=models.Q(sla_breach_at__isnull=False), name="claim_breach_due"
+            ),
+            models.Index(
+                fields=["evidence_due_at"], condition=models.Q(status="evidence_requested"), name="claim_evidence_due"
+            ),
+            models.Index(fields=["return_due_at"], condition=models.Q(status="awaiting_return"), name="claim_return_due"),
+            models.Index(
+                fields=["receipt_due_at"], condition=models.Q(status="awaiting_receipt"), name="claim_receipt_due"
+            ),
+            models.Index(
+                fields=["refund_overdue_at"],
+                condition=models.Q(refund_overdue_at__isnull=False),
+                name="claim_refund_overdue_due",
+            ),
+            models.Index(fields=["refunded_at"], condition=models.Q(status="refunded"), name="claim_payout_due"),
+        ]
+
+    def __str__(self):
+        return self.claim_id
+
+    # -- derived facts ------------------------------------------------------------------
+
+    @property
+    def decision(self):
+        return self.decisions.order_by("-decided_at", "-id").first()
+
+    @property
+    def partially_approved(self):
+        return self.approved_amount is not None and self.approved_amount < self.requested_amount
+
+    def _after_approval(self):
+        return S.AWAITING_RETURN if self.kind == Kind.RETURN_REFUND else S.REFUND_DUE
+
+    def _start_return_clock(self, at):
+        self.return_due_at = at + dt.timedelta(hours=self.return_tracking_hours)
+
+    def _start_refund_clock(self, at):
+        self.refund_due_by = self.refund_overdue_at = at + dt.timedelta(hours=self.refund_due_hours)
+
+    def _enter(self, state, at):
+        """Start the clock of the state the claim is entering (R-RET-2, R-PAY-1)."""
+        if state == S.AWAITING_RETURN:
+            self._start_return_clock(at)
+        elif state == S.REFUND_DUE:
+            self._start_refund_clock(at)
+        return state
+
+    def _stop_review_clock(self):
+        self.sla_warn_at = self.sla_breach_at = None
+
+    # -- transitions (domain.md §14) -----------------------------------------------------
+
+    @transition(field=status, source=S.SUBMITTED, target=S.EVIDENCE_REQUESTED)
+    def request_evidence(self, at, reason):
+        """R-REV-1: the SLA clock is suspended while the buyer gathers evidence (R-REV-2)."""
+        self.review_remaining = max(self.review_due_at - at, dt.timedelta(0)) if self.review_due_at else None
+        self.review_due_at = None
+        self._stop_review_clock()
+        self.evidence_due_at = at + dt.timedelta(hours=self.evidence_response_hours)
+
+    @transition(field=status, source=S.EVIDENCE_REQUESTED, target=S.SUBMITTED)
+    def resubmit(self, at, reason, warned):
+        """R-REV-1: the remaining review time resumes."""
+        remaining = self.review_remaining or dt.timedelta(0)
+        self.review_due_at = at + remaining
+        self.review_remaining = None
+        self.evidence_due_at = None
+        self.sla_breach_at = self.review_due_at
+        if not warned:
+            warn_before = dt.timedelta(hours=self.review_sla_hours) * 0.2
+            self.sla_warn_at = self.review_due_at - warn_before
+
+    @transition(field=status, source=S.EVIDENCE_REQUESTED, target=S.REJECTED)
+    def evidence_timeout(self, at, reason):
+        self.decided_at = at
+        self.evidence_due_at = None
+        self.closed_at = at
+
+    @transition(field=status, source=S.SUBMITTED, target=S.REJECTED)
+    def reject(self, at, reason):
+        self.decided_at = at
+        self._stop_review_clock()
+        self.closed_at = at
+
+    @transition(field=status, source=S.SUBMITTED, target=RETURN_VALUE(S.AWAITING_RETURN, S.REFUND_DUE))
+    def approve(self, at, reason, approved_amount):
+        return self._approved(at, approved_amount)
+
+    @transition(field=status, source=S.SUBMITTED, target=RETURN_VALUE(S.AWAITING_RETURN, S.REFUND_DUE))
+    def partially_approve(self, at, reason, approved_amount):
+        return self._approved(at, approved_amount)
+
+    def _approved(self, at, approved_amount):
+        """R-REV-4 / R-RET-1: a return_refund waits for the return, a refund_only is due at once."""
+        self.approved_amount = approved_amount
+        self.decided_at = at
+        self._stop_review_clock()
+        return self._enter(self._after_approval(), at)
+
+    @transition(field=status, source=S.AWAITING_RETURN, target=S.RETURN_IN_TRANSIT)
+    def record_return_shipment(self, at, reason, carrier, tracking_number, shipped_at):
+        self.carrier = carrier
+        self.tracking_number = tracking_number
+        self.return_shipped_at = shipped_at
+        self.return_due_at = None
+
+    @transition(field=status, source=S.AWAITING_RETURN, target=S.CLOSED_NO_RETURN)
+    def return_timeout(self, at, reason):
+        self.return_due_at = None
+        self.closed_at = at
+
+    @transition(field=status, source=S.RETURN_IN_TRANSIT, target=S.AWAITING_RECEIPT)
+    def mark_delivered(self, at, reason, delivered_at):
+        self.delivered_at = delivered_at
+        self.receipt_due_at = at + dt.timedelta(hours=self.merchant_receipt_hours)
+
+    @transition(field=status, source=[S.RETURN_IN_TRANSIT, S.AWAITING_RECEIPT], target=S.REFUND_DUE)
+    def confirm_receipt(self, at, reason):
+        self.receipt_confirmed_at = at
+        self.receipt_due_at = None
+        self._start_refund_clock(at)
+
+    @transition(field=status, source=[S.RETURN_IN_TRANSIT, S.AWAITING_RECEIPT], target=S.RECEIPT_DISPUTED)
+    def reject_receipt(self, at, reason):
+        self.receipt_due_at = None
+
+    @transition(field=status, source=S.RECEIPT_DISPUTED, target=S.CLOSED_RECEIPT_REJECTED)
+    def uphold_receipt_rejection(self, at, reason):
+        self.closed_at = at
+
+    @transition(field=status, source=S.RECEIPT_DISPUTED, target=S.REFUND_DUE)
+    def overturn_receipt_rejection(self, at, reason):
+        """R-RET-4: treated as a confirmed receipt."""
+        self.receipt_confirmed_at = at
+        self._start_refund_clock(at)
+
+    @transition(field=status, source=S.REFUND_DUE, target=S.REFUNDED)
+    def complete_refund(self, at, reason, shipping_allowance):
+        """R-PAY-2 / R-PAY-3: the merchant is owed the approved amount; the buyer gets the allowance."""
+        self.refunded_at = at
+        self.refund_due_by = self.refund_overdue_at = None
+        self.payout_amount = self.approved_amount
+        self.shipping_allowance = shipping_allowance
+
+    @transition(field=status, source=S.REFUNDED, target=S.PAID)
+    def mark_paid(self, at, reason):
+        self.paid_at = at
+        self.closed_at = at
+
+    def is_appealable(self):
+        """R-DIS-1: a rejection, or a partial approval still on its way to payment."""
+        return self.status == S.REJECTED or (
+            self.status in (S.AWAITING_RETURN, S.REFUND_DUE) and self.partially_approved
+        )
+
+    @transition(
+        field=status,
+        source=[S.REJECTED, S.AWAITING_RETURN, S.REFUND_DUE],
+        target=S.UNDER_APPEAL,
+        conditions=[is_appealable],
+    )
+    def appeal(self, at, reason):
+        """R-DIS-1: the return and refund clocks stop while the appeal is heard."""
+        self.return_due_at = None
+        self.refund_due_by = self.refund_overdue_at = None
+        self.closed_at = None
+
+    @transition(field=status, source=S.UNDER_APPEAL, target=RETURN_VALUE(S.REJECTED, S.AWAITING_RETURN, S.REFUND_DUE))
+    def uphold_appeal(self, at, reason, back_to):
+        if back_to == S.REJECTED:
+            self.closed_at = at
+        return self._enter(back_to, at)
+
+    @transition(field=status, source=S.UNDER_APPEAL, target=RETURN_VALUE(S.AWAITING_RETURN, S.REFUND_DUE))
+    def change_decision(self, at, reason, approved_amount, back_to):
+        self.approved_amount = approved_amount
+        self.decided_at = at
+        return self._enter(back_to, at)
+
+
+class ClaimFlag(models.Model):
+    """A flag beside the state (domain.md §14): it steers review and never moves the claim."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="flags")
+    code = models.CharField(_("flag"), max_length=24, choices=Flag.choices)
+    raised_at = models.DateTimeField(_("raised at"))
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    related_claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("claim flag")
+        verbose_name_plural = _("claim flags")
+        constraints = [models.UniqueConstraint(fields=["claim", "code"], name="one_flag_per_code")]
+        indexes = [models.Index(fields=["code", "raised_at"])]
+
+    def __str__(self):
+        return self.get_code_display()
+
+
+def evidence_path(instance, filename):
+    # Random names: an upload's own name never reaches storage, and nothing is overwritten.
+    return f"evidence/{instance.claim.claim_id}/{secrets.token_hex(16)}{instance.extension}"
+
+
+class Evidence(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="evidence")
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
+    content_type = models.CharField(_("content type"), max_length=40)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    original_name = models.CharField(_("original name"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    extension = ""
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["claim", "side"])]
+
+    def __str__(self):
+        return f"{self.get_side_display()} {self.get_kind_display()} #{self.pk}"
+
+
+class ImageFingerprint(models.Model):
+    """One 8-bit band of an image's 64-bit perceptual hash. Two hashes within Hamming distance 6
+    share at least two of their eight bands, so candidates are found by index, then compared."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="fingerprints")
+    band = models.PositiveSmallIntegerField()
+    value = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "value"])]
+
+
+class Decision(AppendOnlyModel):
+    """Every decision on a claim, automatic, by a reviewer, or changed on appeal (R-REV-3)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    problem_code = models.CharField(_("problem code"), max_length=40, blank=True)
+    approved_amount = MoneyField(_("approved amount"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"))
+    automatic = models.BooleanField(_("automatic"), default=False)
+    on_appeal = models.BooleanField(_("on appeal"), default=False)
+    role = models.CharField(_("role"), max_length=20)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["decided_at", "id"]
+
+
+class ReceiptDispute(models.Model):
+    """A merchant's rejection of a returned parcel, heard by service staff (R-RET-3, R-RET-4)."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="receipt_dispute")
+    reason_code = models.CharField(_("reason"), max_length=20, choices=ReceiptRejection.choices)
+    note = models.TextField(_("merchant's note"))
+    filed_at = models.DateTimeField(_("filed at"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=DisputeOutcome.choices, blank=True)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt dispute")
+        verbose_name_plural = _("receipt disputes")
+        ordering = ["-filed_at"]
+
+
+class Appeal(models.Model):
+    """The buyer's one appeal of a decision (R-DIS-1)."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="appeal_record")
+    reason = models.TextField(_("reason"))
+    filed_at = models.DateTimeField(_("filed at"))
+    from_status = models.CharField(_("appealed from"), max_length=24, choices=S.choices)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=AppealOutcome.choices, blank=True)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    external_venue = models.CharField(
+        _("taken further to"), max_length=120, blank=True, help_text=_("Arbitration or court, if the case went there.")
+    )
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-filed_at"]
+
+
+class MerchantReport(models.Model):
+    """A merchant's report of an abnormal buyer (反馈买家问题, R-ABUSE-1)."""
+
+    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="buyer_reports")
+    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="reports")
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
+    policy = models.ForeignKey("policies.Policy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("reported at"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+
+    objects = MerchantReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("buyer report")
+        verbose_name_plural = _("buyer reports")
+        ordering = ["-created_at"]
+
+
+class NonPerformanceFinding(models.Model):
+    """Service staff's finding that a merchant did not honour the service (R-PEN-1)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="findings")
+    sub_order = models.ForeignKey("policies.SubOrder", on_delete=models.PROTECT, related_name="+")
+    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="findings")
+    kind = models.CharField(_("kind"), max_length=24, choices=FindingKind.choices)
+    reason = models.TextField(_("reason"))
+    points = models.PositiveIntegerField(_("points owed"))
+    created_at = models.DateTimeField(_("found at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("non-performance finding")
+        verbose_name_plural = _("non-performance findings")
+        constraints = [
+            models.UniqueConstraint(fields=["sub_order", "claim", "kind"], name="one_finding_per_sub_order_and_kind")
+        ]

@@ -1,0 +1,15 @@
+"""Celery entry points: ids in, a service call, nothing else."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=20)
+def pay_out(claim_id):
+    return services.pay_out(claim_id)
+
+
+@shared_task(acks_late=True)
+def process_deadlines():
+    return services.process_deadlines()

@@ -1,0 +1,47 @@
+"""Writing and reading the ledger (R-PAY-4, R-PAY-5)."""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from zhibao.errors import Conflict
+
+from .models import Entry, EntryKind
+
+
+def post(kind, *, shop_id, insurer_id, plan_id, amount=Decimal("0.00"), points=0, policy_id=None,
+         claim_id=None, finding_id=None, payee="", memo="", at=None):
+    """Write one entry. A second entry the constraints forbid raises Conflict and writes nothing."""
+    try:
+        with transaction.atomic():
+            return Entry.objects.create(
+                kind=kind, amount=amount, points=points, shop_id=shop_id, insurer_id=insurer_id,
+                plan_id=plan_id, policy_id=policy_id, claim_id=claim_id, finding_id=finding_id,
+                payee=payee, memo=memo, created_at=at or timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise Conflict("This movement is already in the ledger.", code="already_recorded") from exc
+
+
+def balances(entries=None, by=("shop", "plan")):
+    """Totals per group and kind, with each side's net: what the insurer took in premiums less
+    what it paid out. `entries` is an already scoped queryset."""
+    entries = Entry.objects.all() if entries is None else entries
+    fields = [f"{name}_id" for name in by]
+    rows = entries.values(*fields, "kind").annotate(amount=Sum("amount"), points=Sum("points")).order_by(*fields)
+    groups = {}
+    for row in rows:
+        key = tuple(row[f] for f in fields)
+        group = groups.setdefault(key, {kind.value: Decimal("0.00") for kind in EntryKind} | {"points": 0})
+        group[row["kind"]] = row["amount"]
+        if row["kind"] == EntryKind.POINTS_GRANTED:
+            group["points"] = row["points"]
+    for group in groups.values():
+        premiums = group[EntryKind.PREMIUM_CHARGED] - group[EntryKind.PREMIUM_REFUNDED]
+        paid = group[EntryKind.CLAIM_PAID] + group[EntryKind.SHIPPING_ALLOWANCE_PAID]
+        group["net_premiums"] = premiums
+        group["claims_paid"] = paid
+        group["insurer_net"] = premiums - paid
+    return groups

@@ -1,0 +1,220 @@
+"""Enrolment use cases (domain.md §3) and rate storage (R-RATE-1)."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.actors import require
+from audit.services import apply_transition, record_transition
+from catalogue.timeutil import SHANGHAI
+from zhibao.errors import Conflict, RuleViolation
+
+from .choices import COVERING_STATUSES, RateSource
+from .choices import EnrolmentStatus as S
+from .models import CoverPeriod, Enrolment, Rate, Shop
+from .workflow import TRANSITIONS
+
+
+def _locked(enrolment):
+    return Enrolment.objects.select_for_update().select_related("plan", "shop").get(pk=enrolment.pk)
+
+
+@transaction.atomic
+def invite(shop, plan, actor, *, now=None, reason=""):
+    """R-ENR-1: admission is by invitation of service staff only."""
+    require(actor, "invite", TRANSITIONS)
+    now = now or timezone.now()
+    if Enrolment.objects.filter(shop=shop, plan=plan).exists():
+        raise Conflict(_("%(shop)s is already invited to %(plan)s.") % {"shop": shop, "plan": plan.code})
+    enrolment = Enrolment.objects.create(shop=shop, plan=plan, invited_at=now)
+    record_transition(
+        enrolment, transition="invite", source="", target=S.INVITED, actor=actor, reason=reason, at=now
+    )
+    return enrolment
+
+
+@transaction.atomic
+def apply(enrolment, insurer, actor, *, now=None):
+    """R-ENR-2 (apply with one insurer) and R-EXIT-3 (re-application from day 91 after an exit)."""
+    require(actor, "apply", TRANSITIONS, shop_id=enrolment.shop_id)
+    now = now or timezone.now()
+    enrolment = _locked(enrolment)
+    if not enrolment.plan.insurers.filter(pk=insurer.pk).exists():
+        raise RuleViolation(
+            _("%(insurer)s does not sell %(plan)s.") % {"insurer": insurer, "plan": enrolment.plan.code},
+            code="insurer_not_offered",
+            rule="R-ENR-2",
+        )
+    if enrolment.status == S.EXITED:
+        rejoin_from = enrolment.rejoin_from()
+        if now < rejoin_from:
+            raise RuleViolation(
+                _("After the exit, the shop may apply again from %(date)s (Asia/Shanghai).")
+                % {"date": rejoin_from.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")},
+                code="rejoin_too_early",
+                rule="R-EXIT-3",
+            )
+    apply_transition(enrolment, "apply", actor, at=now, insurer=insurer)
+    return enrolment
+
+
+@transaction.atomic
+def approve(enrolment, actor, *, now=None, reason=""):
+    """R-ENR-2: the chosen insurer's supervisor approves; cover starts at once (R-ENR-3 checked)."""
+    enrolment = _locked(enrolment)
+    require(actor, "approve", TRANSITIONS, insurer_id=enrolment.insurer_id)
+    now = now or timezone.now()
+    if enrolment.status == S.APPLIED and not enrolment.shop.ready_for_cover:
+        raise RuleViolation(
+            _("The shop needs a default return address and a payout account before cover can start."),
+            code="enrolment_incomplete",
+            rule="R-ENR-3",
+        )
+    apply_transition(enrolment, "approve", actor, at=now, reason=reason)
+    CoverPeriod.objects.create(enrolment=enrolment, insurer=enrolment.insurer, started_at=now)
+    if not enrolment.rates.exists():
+        Rate.objects.create(
+            enrolment=enrolment,
+            rate=enrolment.plan.base_rate,
+            effective_from=now,
+            source=RateSource.INITIAL,
+            reason=_("Plan base rate"),
+        )
+    return enrolment
+
+
+@transaction.atomic
+def reject(enrolment, actor, *, reason, now=None):
+    enrolment = _locked(enrolment)
+    require(actor, "reject", TRANSITIONS, insurer_id=enrolment.insurer_id)
+    if not reason.strip():
+        raise RuleViolation(_("A rejection needs a reason."), code="reason_required", rule="R-ENR-2")
+    now = now or timezone.now()
+    apply_transition(enrolment, "reject", actor, at=now, reason=reason)
+    return enrolment
+
+
+@transaction.atomic
+def request_exit(enrolment, actor, *, reason, now=None):
+    """R-EXIT-1: the merchant asks its service specialist; staff file the exit with a reason."""
+    require(actor, "request_exit", TRANSITIONS)
+    if not reason.strip():
+        raise RuleViolation(_("An exit needs a reason."), code="reason_required", rule="R-EXIT-1")
+    now = now or timezone.now()
+    enrolment = _locked(enrolment)
+    apply_transition(enrolment, "request_exit", actor, at=now, reason=reason)
+    return enrolment
+
+
+@transaction.atomic
+def complete_exit(enrolment, actor, *, reason="", now=None):
+    """R-EXIT-1: the exit takes effect when staff complete it; R-EXIT-2: issued cover stays."""
+    require(actor, "complete_exit", TRANSITIONS)
+    now = now or timezone.now()
+    enrolment = _locked(enrolment)
+    apply_transition(enrolment, "complete_exit", actor, at=now, reason=reason)
+    CoverPeriod.objects.filter(enrolment=enrolment, ended_at__isnull=True).update(ended_at=now)
+    return enrolment
+
+
+def cover_at(shop_id, plan_id, moment):
+    """The enrolment, insurer and rate that cover an order placed at `moment`, or None (R-POL-1, R-POL-3)."""
+    return covers_for([(shop_id, plan_id, moment)]).get((shop_id, plan_id, moment))
+
+
+def covers_for(keys):
+    """Bulk form of `cover_at`: {(shop_id, plan_id, moment): (enrolment_id, insurer_id, rate)} for
+    the keys that are covered, in a fixed number of queries whatever the number of keys."""
+    pairs = {(shop_id, plan_id) for shop_id, plan_id, _moment in keys}
+    if not pairs:
+        return {}
+    enrolments = {
+        (e.shop_id, e.plan_id): e.pk
+        for e in Enrolment.objects.filter(shop_id__in={s for s, _ in pairs}, plan_id__in={p for _, p in pairs})
+    }
+    periods, rates = {}, {}
+    for period in CoverPeriod.objects.filter(enrolment_id__in=enrolments.values()):
+        periods.setdefault(period.enrolment_id, []).append(period)
+    for rate in Rate.objects.filter(enrolment_id__in=enrolments.values()).order_by("effective_from", "id"):
+        rates.setdefault(rate.enrolment_id, []).append(rate)
+    result = {}
+    for shop_id, plan_id, moment in keys:
+        enrolment_id = enrolments.get((shop_id, plan_id))
+        period = next((p for p in periods.get(enrolment_id, ()) if p.covers(moment)), None)
+        in_force = [r for r in rates.get(enrolment_id, ()) if r.effective_from <= moment]
+        if period and in_force:
+            result[(shop_id, plan_id, moment)] = (enrolment_id, period.insurer_id, in_force[-1].rate)
+    return result
+
+
+def current_rate(enrolment, now=None):
+    now = now or timezone.now()
+    return enrolment.rates.filter(effective_from__lte=now).order_by("-effective_from", "-id").first()
+
+
+def record_rate(enrolment, rate, *, source, factors=None, reason="", now=None, user_id=None):
+    """Store a new effective-dated rate, bounded by the plan's floor and ceiling (R-RATE-1)."""
+    plan = enrolment.plan
+    rate = Decimal(rate).quantize(Decimal("0.0001"))
+    if not (plan.rate_floor <= rate <= plan.rate_ceiling):
+        raise RuleViolation(
+            _("The rate must lie between %(floor)s and %(ceiling)s.")
+            % {"floor": plan.rate_floor, "ceiling": plan.rate_ceiling},
+            code="rate_out_of_bounds",
+            rule="R-RATE-1",
+            fields={"rate": [_("Out of bounds.")]},
+        )
+    return Rate.objects.create(
+        enrolment=enrolment,
+        rate=rate,
+        effective_from=now or timezone.now(),
+        source=source,
+        factors=factors or {},
+        reason=reason,
+        created_by_id=user_id,
+    )
+
+
+@transaction.atomic
+def override_rate(enrolment, rate, actor, *, reason, now=None):
+    """R-RATE-1: a supervisor sets the rate by hand, with a reason; the engine then leaves it alone."""
+    enrolment = _locked(enrolment)
+    require(actor, "override_rate", TRANSITIONS, insurer_id=enrolment.insurer_id)
+    if not reason.strip():
+        raise RuleViolation(_("An override needs a reason."), code="reason_required", rule="R-RATE-1")
+    if enrolment.status not in COVERING_STATUSES:
+        raise RuleViolation(_("Only an enrolment in cover has a rate to override."), code="not_active")
+    row = record_rate(enrolment, rate, source=RateSource.OVERRIDE, reason=reason, now=now, user_id=actor.user_id)
+    Enrolment.objects.filter(pk=enrolment.pk).update(rate_overridden=True)
+    record_transition(enrolment, transition="override_rate", source=enrolment.status, target=enrolment.status,
+                      actor=actor, reason=f"{row.rate}: {reason}", at=row.effective_from)
+    return row
+
+
+@transaction.atomic
+def lift_override(enrolment, actor, *, reason=""):
+    enrolment = _locked(enrolment)
+    require(actor, "lift_override", TRANSITIONS, insurer_id=enrolment.insurer_id)
+    Enrolment.objects.filter(pk=enrolment.pk).update(rate_overridden=False)
+    # Not a state change, but who lifted an override and why belongs in the same trail.
+    record_transition(enrolment, transition="lift_override", source=enrolment.status, target=enrolment.status,
+                      actor=actor, reason=reason)
+
+
+def update_shop_details(shop, *, return_address=None, return_contact=None, return_phone=None, payout_account=None):
+    """Change a shop's return address or payout account; returns the fields that changed."""
+    changed = {}
+    for field, value in (
+        ("return_address", return_address),
+        ("return_contact", return_contact),
+        ("return_phone", return_phone),
+        ("payout_account", payout_account),
+    ):
+        if value is not None and getattr(shop, field) != value:
+            changed[field] = (getattr(shop, field), value)
+            setattr(shop, field, value)
+    if changed:
+        Shop.objects.filter(pk=shop.pk).update(**{f: new for f, (_old, new) in changed.items()})
+    return changed

@@ -1,0 +1,357 @@
+"""Orders, policies and premium invoices (domain.md §4, §10)."""
+
+import datetime as dt
+import secrets
+
+from django.db import transaction
+from django.db.models import Min, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.actors import Actor, require
+from audit.services import apply_transition, record_transition
+from catalogue.models import Holiday, Plan
+from catalogue.money import to_fen
+from catalogue.timeutil import SHANGHAI, add_working_days, shanghai_midnight
+from ledger import services as ledger
+from ledger.models import EntryKind
+from merchants.models import Shop
+from merchants.services import covers_for
+from notices.services import publish
+from zhibao.errors import Conflict, RuleViolation
+
+from .choices import InvoiceStatus, NotCovered, OrderEventType, PolicyStatus
+from .models import Invoice, Policy, SubOrder
+from .workflow import TRANSITIONS
+
+ORDER_FIELDS = ("order_id", "buyer_id", "product_id", "paid_amount", "placed_at")
+
+
+def _same_order(existing, item, shop, plan):
+    return (
+        all(getattr(existing, f) == item[f] for f in ORDER_FIELDS)
+        and existing.shop_id == shop.pk
+        and existing.warranty_plan_id == (plan.pk if plan else None)
+    )
+
+
+@transaction.atomic
+def record_orders(items, actor):
+    """Create sub-orders, all or nothing (R-POL-1 decided at placement).
+
+    `items` are parsed dicts (api.md: sub_order_id, order_id, shop_id, buyer_id, product_id,
+    warranty_plan, paid_amount, placed_at). Returns [(sub_order, created)] in input order.
+    Identical resends are no-ops; the same id with other content is a conflict. The number of
+    queries does not grow with the number of items.
+    """
+    require(actor, "record_orders", TRANSITIONS)
+    shops = {s.shop_id: s for s in Shop.objects.filter(shop_id__in={i["shop_id"] for i in items})}
+    plan_codes = {i["warranty_plan"] for i in items if i.get("warranty_plan")}
+    plans = {p.code: p for p in Plan.objects.filter(code__in=plan_codes)}
+    errors = {}
+    for index, item in enumerate(items):
+        if item["shop_id"] not in shops:
+            errors[f"{index}.shop_id"] = [_("Unknown shop %s.") % item["shop_id"]]
+        if item.get("warranty_plan") and item["warranty_plan"] not in plans:
+            errors[f"{index}.warranty_plan"] = [_("Unknown plan %s.") % item["warranty_plan"]]
+        if item["paid_amount"] <= 0:
+            errors[f"{index}.paid_amount"] = [_("Must be greater than 0.")]
+    if errors:
+        raise RuleViolation(_("Some orders refer to unknown shops or plans."), code="invalid_orders", fields=errors)
+
+    existing = SubOrder.objects.in_bulk([i["sub_order_id"] for i in items], field_name="sub_order_id")
+    seen, to_create, results = {}, [], []
+    for item in items:
+        shop, plan = shops[item["shop_id"]], plans.get(item.get("warranty_plan") or "")
+        prior = existing.get(item["sub_order_id"]) or seen.get(item["sub_order_id"])
+        if prior is not None:
+            if not _same_order(prior, item, shop, plan):
+                raise Conflict(
+                    _("Sub-order %s was already recorded with other content.") % item["sub_order_id"],
+                    code="sub_order_conflict",
+                    fields={"sub_order_id": [item["sub_order_id"]]},
+                )
+            results.append((prior, False))
+            continue
+        order = SubOrder(
+            sub_order_id=item["sub_order_id"],
+            shop=shop,
+            warranty_plan=plan,
+            **{f: item[f] for f in ORDER_FIELDS},
+        )
+        seen[order.sub_order_id] = order
+        to_create.append(order)
+        results.append((order, True))
+
+    covers = covers_for([(o.shop_id, o.warranty_plan_id, o.placed_at) for o in to_create if o.warranty_plan_id])
+    for order in to_create:
+        cover = covers.get((order.shop_id, order.warranty_plan_id, order.placed_at))
+        if cover:
+            order.enrolment_id, order.insurer_id, order.rate = cover
+        else:
+            order.not_covered_reason = NotCovered.NO_PLAN if order.warranty_plan_id is None else NotCovered.NOT_ENROLLED
+    SubOrder.objects.bulk_create(to_create)
+    return results
+
+
+def premium_for(paid_amount, rate):
+    """R-POL-3: paid amount × rate in force at placement, half-up to the fen."""
+    return to_fen(paid_amount * rate)
+
+
+@transaction.atomic
+def record_order_events(events, actor):
+    """Apply shipped / receipt_confirmed / cancelled events in order (R-POL-2, R-POL-4).
+
+    An unknown sub-order refuses the whole call. Replays are no-ops. Returns one outcome per
+    event: "applied", "replayed", or "refused" with a code (a cancellation of a policy whose
+    claim is open or paid)."""
+    require(actor, "record_events", TRANSITIONS)
+    ids = {e["sub_order_id"] for e in events}
+    orders = SubOrder.objects.select_for_update().select_related("warranty_plan").in_bulk(ids, field_name="sub_order_id")
+    unknown = sorted(ids - set(orders))
+    if unknown:
+        raise RuleViolation(
+            _("Unknown sub-orders: %s.") % ", ".join(unknown[:20]),
+            code="unknown_sub_order",
+            fields={"sub_order_id": unknown[:100]},
+        )
+    policies = {p.sub_order_id: p for p in Policy.objects.select_for_update().filter(sub_order__in=orders.values())}
+    handlers = {
+        OrderEventType.SHIPPED: _shipped,
+        OrderEventType.RECEIPT_CONFIRMED: _receipt_confirmed,
+        OrderEventType.CANCELLED: _cancelled,
+    }
+    return [handlers[e["type"]](orders[e["sub_order_id"]], policies, e["at"], actor) for e in events]
+
+
+def _outcome(order, event_type, result, code=""):
+    return {"sub_order_id": order.sub_order_id, "type": event_type, "result": result, "code": code}
+
+
+def _shipped(order, policies, at, actor):
+    if order.shipped_at or order.cancelled_at:
+        # Replayed, or cancelled before shipping: R-POL-2 gives such an order no policy.
+        return _outcome(order, "shipped", "replayed" if order.shipped_at else "ignored")
+    order.shipped_at = at
+    SubOrder.objects.filter(pk=order.pk).update(shipped_at=at)
+    if order.covered:
+        policies[order.pk] = policy = issue_policy(order, actor, at=at)
+        if order.receipt_confirmed_at:
+            apply_transition(policy, "start_cover", actor, at=at, receipt_at=order.receipt_confirmed_at)
+    return _outcome(order, "shipped", "applied")
+
+
+def issue_policy(order, actor, *, at):
+    """R-POL-2: the policy is issued at shipment, its premium charged in the ledger (R-POL-3)."""
+    plan = order.warranty_plan
+    policy = Policy.objects.create(
+        sub_order=order,
+        enrolment_id=order.enrolment_id,
+        shop_id=order.shop_id,
+        plan=plan,
+        insurer_id=order.insurer_id,
+        rate=order.rate,
+        premium=premium_for(order.paid_amount, order.rate),
+        coverage_hours=plan.coverage_hours,
+        return_shipping_allowance=plan.return_shipping_allowance,
+        issued_at=at,
+    )
+    record_transition(policy, transition="issue", source="", target=PolicyStatus.ISSUED, actor=actor, at=at)
+    ledger.post(
+        EntryKind.PREMIUM_CHARGED,
+        amount=policy.premium,
+        shop_id=policy.shop_id,
+        insurer_id=policy.insurer_id,
+        plan_id=plan.pk,
+        policy_id=policy.pk,
+        at=at,
+    )
+    publish(
+        "policy.issued",
+        _("Policy %(no)s issued for sub-order %(sub)s.") % {"no": policy.policy_no, "sub": order.sub_order_id},
+        shop_id=policy.shop_id,
+        insurer_id=policy.insurer_id,
+        policy_id=policy.pk,
+        data={"policy_no": policy.policy_no, "sub_order_id": order.sub_order_id, "premium": str(policy.premium)},
+        at=at,
+    )
+    return policy
+
+
+def _receipt_confirmed(order, policies, at, actor):
+    if order.receipt_confirmed_at:
+        return _outcome(order, "receipt_confirmed", "replayed")
+    order.receipt_confirmed_at = at
+    SubOrder.objects.filter(pk=order.pk).update(receipt_confirmed_at=at)
+    policy = policies.get(order.pk)
+    if policy and policy.status == PolicyStatus.ISSUED:
+        apply_transition(policy, "start_cover", actor, at=at, receipt_at=at)
+    return _outcome(order, "receipt_confirmed", "applied")
+
+
+def _cancelled(order, policies, at, actor):
+    if order.cancelled_at:
+        return _outcome(order, "cancelled", "replayed")
+    policy = policies.get(order.pk)
+    if policy and policy.status in (PolicyStatus.ISSUED, PolicyStatus.IN_COVER):
+        if policy.claim_paid or policy.claims.open().exists():
+            return _outcome(order, "cancelled", "refused", "claim_open")
+        cancel_policy(policy, actor, at=at)
+    order.cancelled_at = at
+    SubOrder.objects.filter(pk=order.pk).update(cancelled_at=at)
+    return _outcome(order, "cancelled", "applied")
+
+
+def cancel_policy(policy, actor, *, at):
+    """R-POL-2: a cancellation after shipping cancels the policy and refunds its premium."""
+    apply_transition(policy, "cancel", actor, at=at, reason=_("Order cancelled after shipping"))
+    ledger.post(
+        EntryKind.PREMIUM_REFUNDED,
+        amount=policy.premium,
+        shop_id=policy.shop_id,
+        insurer_id=policy.insurer_id,
+        plan_id=policy.plan_id,
+        policy_id=policy.pk,
+        at=at,
+    )
+
+
+def expire_policies(now, limit=500):
+    """Policy expiry timer: cover has ended. Several sweepers may run at once."""
+    actor = Actor.timer()
+    done = 0
+    with transaction.atomic():
+        for policy in Policy.objects.due_to_expire(now).select_for_update(skip_locked=True)[:limit]:
+            apply_transition(policy, "expire", actor, at=now, reason=_("Cover ended"))
+            done += 1
+    return done
+
+
+def mark_claim_paid(policy_id):
+    """The 理赔成功 label on the policy once one of its claims is paid."""
+    Policy.objects.filter(pk=policy_id).update(claim_paid=True)
+
+
+def invoiceable_policies(shop, insurer, period_start, period_end):
+    """R-INV-1: premiums of the period not yet invoiced (cancelled policies' premiums were refunded)."""
+    return (
+        Policy.objects.filter(
+            shop=shop,
+            insurer=insurer,
+            invoice__isnull=True,
+            issued_at__gte=shanghai_midnight(period_start),
+            issued_at__lt=shanghai_midnight(period_end + dt.timedelta(days=1)),
+        )
+        .exclude(status=PolicyStatus.CANCELLED)
+        .select_related("sub_order")
+    )
+
+
+def new_invoice_no(now):
+    return f"INV{now.astimezone(SHANGHAI):%Y%m%d}{secrets.token_hex(3).upper()}"
+
+
+@transaction.atomic
+def request_invoice(shop, insurer, actor, *, period_start, period_end, title="", tax_id="", now=None):
+    """R-INV-1 (a premium invoiced at most once) and R-INV-2 (due within N working days)."""
+    require(actor, "request_invoice", TRANSITIONS, shop_id=shop.pk)
+    now = now or timezone.now()
+    if period_end < period_start:
+        raise RuleViolation(_("The period ends before it starts."), code="invalid_period", rule="R-INV-1")
+    policies = invoiceable_policies(shop, insurer, period_start, period_end)
+    summary = policies.aggregate(total=Sum("premium"), days=Min("plan__invoice_working_days"))
+    count = policies.count()
+    if not count:
+        raise RuleViolation(_("No premiums to invoice in this period."), code="nothing_to_invoice", rule="R-INV-1")
+    holidays = set(Holiday.objects.filter(date__gte=now.date()).values_list("date", flat=True))
+    due_at = add_working_days(now, summary["days"], holidays)
+    invoice = Invoice.objects.create(
+        invoice_no=new_invoice_no(now),
+        shop=shop,
+        insurer=insurer,
+        period_start=period_start,
+        period_end=period_end,
+        total=summary["total"],
+        policy_count=count,
+        title=title,
+        tax_id=tax_id,
+        requested_at=now,
+        due_at=due_at,
+        late_flag_at=due_at,
+    )
+    claimed = Policy.objects.filter(pk__in=policies.values("pk"), invoice__isnull=True).update(invoice=invoice)
+    if claimed != count:
+        # Another request took some of these premiums between our read and our write.
+        raise Conflict(_("Some of these premiums were just invoiced; please try again."), code="already_invoiced")
+    record_transition(invoice, transition="request", source="", target=InvoiceStatus.REQUESTED, actor=actor, at=now)
+    _invoice_notice(invoice, "invoice.requested", now)
+    return invoice
+
+
+def _invoice_notice(invoice, event_type, at):
+    publish(
+        event_type,
+        _("Invoice request %(no)s: %(status)s.") % {"no": invoice.invoice_no, "status": invoice.get_status_display()},
+        shop_id=invoice.shop_id,
+        insurer_id=invoice.insurer_id,
+        data={"invoice_no": invoice.invoice_no, "status": invoice.status, "tracking_number": invoice.tracking_number},
+        at=at,
+    )
+
+
+def _locked_invoice(invoice):
+    return Invoice.objects.select_for_update().get(pk=invoice.pk)
+
+
+@transaction.atomic
+def issue_invoice(invoice, actor, *, now=None):
+    require(actor, "issue_invoice", TRANSITIONS, insurer_id=invoice.insurer_id)
+    now = now or timezone.now()
+    invoice = _locked_invoice(invoice)
+    apply_transition(invoice, "issue", actor, at=now)
+    _invoice_notice(invoice, "invoice.issued", now)
+    return invoice
+
+
+@transaction.atomic
+def ship_invoice(invoice, actor, *, carrier, tracking_number, now=None):
+    """R-INV-2: the merchant sees the courier tracking number of the paper invoice."""
+    require(actor, "ship_invoice", TRANSITIONS, insurer_id=invoice.insurer_id)
+    if not tracking_number.strip():
+        raise RuleViolation(
+            _("A shipped invoice needs the courier tracking number."),
+            code="tracking_number_required",
+            rule="R-INV-2",
+            fields={"tracking_number": [_("Required.")]},
+        )
+    now = now or timezone.now()
+    invoice = _locked_invoice(invoice)
+    apply_transition(invoice, "ship", actor, at=now, carrier=carrier.strip(), tracking_number=tracking_number.strip())
+    _invoice_notice(invoice, "invoice.shipped", now)
+    return invoice
+
+
+@transaction.atomic
+def refuse_invoice(invoice, actor, *, reason, now=None):
+    require(actor, "refuse_invoice", TRANSITIONS, insurer_id=invoice.insurer_id)
+    if not reason.strip():
+        raise RuleViolation(_("A refusal needs a reason."), code="reason_required", rule="R-INV-2")
+    now = now or timezone.now()
+    invoice = _locked_invoice(invoice)
+    apply_transition(invoice, "refuse", actor, at=now, reason=reason)
+    # The refused request invoiced nothing: its premiums may be requested again.
+    Policy.objects.filter(invoice=invoice).update(invoice=None)
+    _invoice_notice(invoice, "invoice.refused", now)
+    return invoice
+
+
+def flag_late_invoices(now, limit=500):
+    """R-INV-2: an invoice not issued by its working-day deadline is flagged late, once."""
+    done = 0
+    with transaction.atomic():
+        for invoice in Invoice.objects.due_late_flag(now).select_for_update(skip_locked=True)[:limit]:
+            Invoice.objects.filter(pk=invoice.pk).update(is_late=True, late_flag_at=None)
+            _invoice_notice(invoice, "invoice.late", now)
+            done += 1
+    return done

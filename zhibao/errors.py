@@ -1,0 +1,66 @@
+"""Domain errors: what a service refuses, with a machine code, a human message and an HTTP status.
+
+Interfaces (API, admin, portal) translate these; services never know which one called them.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    status = 422
+    code = "rule_violated"
+
+    def __init__(self, message, *, code=None, fields=None, rule=None):
+        self.rule = rule
+        if rule and rule not in str(message):
+            message = f"{message} ({rule})"
+        super().__init__(message)
+        self.message = str(message)
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+
+class RuleViolation(DomainError):
+    """Well-formed but breaks a rule of domain.md (422)."""
+
+
+class TransitionRefused(DomainError):
+    """The object's current state does not allow the action (409)."""
+
+    status = 409
+    code = "transition_not_allowed"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class RoleRefused(DomainError):
+    """The actor's role may not take this action (403)."""
+
+    status = 403
+    code = "permission_denied"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+def transition_refused(obj, action, state):
+    return TransitionRefused(
+        _("%(action)s is not allowed while %(object)s is %(state)s.")
+        % {"action": action, "object": obj._meta.verbose_name, "state": state}
+    )
+
+
+class UnsupportedMedia(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
