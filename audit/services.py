@@ -23,9 +23,9 @@ def record_transition(obj, *, transition, source, target, actor, reason="", at=N
 
 
 def history(obj):
-    return TransitionLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
-    ).order_by("at", "id")
+    return TransitionLog.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk).order_by(
+        "at", "id"
+    )
 
 
 def apply_transition(obj, name, actor, *, at, reason="", **kwargs):
@@ -50,6 +50,4 @@ def apply_transition(obj, name, actor, *, at, reason="", **kwargs):
         obj.save()
     except (TransitionNotAllowed, ConcurrentTransition) as exc:
         raise transition_refused(obj, name, source) from exc
-    return record_transition(
-        obj, transition=name, source=source, target=obj.status, actor=actor, reason=reason, at=at
-    )
+    return record_transition(obj, transition=name, source=source, target=obj.status, actor=actor, reason=reason, at=at)

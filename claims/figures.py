@@ -38,11 +38,25 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
     rows = {}
 
     def row(group_id):
-        return rows.setdefault(group_id, {
-            "group": group, "id": group_id, "opened": 0, "decided": 0, "approved": 0, "within_sla": 0,
-            "decision_hours": [], "payout_hours": [], "premiums": Decimal("0.00"), "claims_paid": Decimal("0.00"),
-            "disputes": 0, "disputes_upheld": 0, "disputes_overturned": 0, "flagged_buyers": set(),
-        })
+        return rows.setdefault(
+            group_id,
+            {
+                "group": group,
+                "id": group_id,
+                "opened": 0,
+                "decided": 0,
+                "approved": 0,
+                "within_sla": 0,
+                "decision_hours": [],
+                "payout_hours": [],
+                "premiums": Decimal("0.00"),
+                "claims_paid": Decimal("0.00"),
+                "disputes": 0,
+                "disputes_upheld": 0,
+                "disputes_overturned": 0,
+                "flagged_buyers": set(),
+            },
+        )
 
     for c in claims.values(key, "id", "opened_at", "decided_at", "review_due_at", "paid_at", "buyer_id"):
         r = row(c[key])
@@ -70,7 +84,9 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
             r["disputes_upheld"] += d["n"]
         elif d["outcome"] == DisputeOutcome.OVERTURN:
             r["disputes_overturned"] += d["n"]
-    flagged = ClaimFlag.objects.filter(claim__in=claims, code__in=("abnormal_buyer", "duplicate_evidence", "tracking_reused", "merchant_reported"))
+    flagged = ClaimFlag.objects.filter(
+        claim__in=claims, code__in=("abnormal_buyer", "duplicate_evidence", "tracking_reused", "merchant_reported")
+    )
     for f in flagged.values(f"claim__{key}", "claim__buyer_id"):
         row(f[f"claim__{key}"])["flagged_buyers"].add(f["claim__buyer_id"])
     money = entries.values(key).annotate(
@@ -86,17 +102,25 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
     result = []
     for r in rows.values():
         decided = r["decided"]
-        result.append({
-            "group": r["group"], "id": r["id"], "claims_opened": r["opened"], "claims_decided": decided,
-            "approval_rate": round(r["approved"] / decided, 4) if decided else None,
-            "sla_compliance": round(r["within_sla"] / decided, 4) if decided else None,
-            "decision_hours_p50": _percentile(r["decision_hours"], 0.5),
-            "decision_hours_p90": _percentile(r["decision_hours"], 0.9),
-            "payout_hours_p50": _percentile(r["payout_hours"], 0.5),
-            "payout_hours_p90": _percentile(r["payout_hours"], 0.9),
-            "premiums": r["premiums"], "claims_paid": r["claims_paid"],
-            "loss_ratio": to_fen(r["claims_paid"] / r["premiums"]) if r["premiums"] else None,
-            "disputes": r["disputes"], "disputes_upheld": r["disputes_upheld"],
-            "disputes_overturned": r["disputes_overturned"], "flagged_buyers": len(r["flagged_buyers"]),
-        })
+        result.append(
+            {
+                "group": r["group"],
+                "id": r["id"],
+                "claims_opened": r["opened"],
+                "claims_decided": decided,
+                "approval_rate": round(r["approved"] / decided, 4) if decided else None,
+                "sla_compliance": round(r["within_sla"] / decided, 4) if decided else None,
+                "decision_hours_p50": _percentile(r["decision_hours"], 0.5),
+                "decision_hours_p90": _percentile(r["decision_hours"], 0.9),
+                "payout_hours_p50": _percentile(r["payout_hours"], 0.5),
+                "payout_hours_p90": _percentile(r["payout_hours"], 0.9),
+                "premiums": r["premiums"],
+                "claims_paid": r["claims_paid"],
+                "loss_ratio": to_fen(r["claims_paid"] / r["premiums"]) if r["premiums"] else None,
+                "disputes": r["disputes"],
+                "disputes_upheld": r["disputes_upheld"],
+                "disputes_overturned": r["disputes_overturned"],
+                "flagged_buyers": len(r["flagged_buyers"]),
+            }
+        )
     return sorted(result, key=lambda item: str(item["id"]))

@@ -175,7 +175,9 @@ class Claim(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["evidence_due_at"], condition=models.Q(status="evidence_requested"), name="claim_evidence_due"
             ),
-            models.Index(fields=["return_due_at"], condition=models.Q(status="awaiting_return"), name="claim_return_due"),
+            models.Index(
+                fields=["return_due_at"], condition=models.Q(status="awaiting_return"), name="claim_return_due"
+            ),
             models.Index(
                 fields=["receipt_due_at"], condition=models.Q(status="awaiting_receipt"), name="claim_receipt_due"
             ),
@@ -410,6 +412,9 @@ class ImageFingerprint(models.Model):
     class Meta:
         indexes = [models.Index(fields=["band", "value"])]
 
+    def __str__(self):
+        return f"{self.evidence_id}:{self.band}={self.value}"
+
 
 class Decision(AppendOnlyModel):
     """Every decision on a claim, automatic, by a reviewer, or changed on appeal (R-REV-3)."""
@@ -423,7 +428,9 @@ class Decision(AppendOnlyModel):
     automatic = models.BooleanField(_("automatic"), default=False)
     on_appeal = models.BooleanField(_("on appeal"), default=False)
     role = models.CharField(_("role"), max_length=20)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("decision")
@@ -447,6 +454,9 @@ class ReceiptDispute(models.Model):
         verbose_name_plural = _("receipt disputes")
         ordering = ["-filed_at"]
 
+    def __str__(self):
+        return f"{self.claim} · {self.get_reason_code_display()}"
+
 
 class Appeal(models.Model):
     """The buyer's one appeal of a decision (R-DIS-1)."""
@@ -467,6 +477,9 @@ class Appeal(models.Model):
         verbose_name_plural = _("appeals")
         ordering = ["-filed_at"]
 
+    def __str__(self):
+        return f"{self.claim} · appeal"
+
 
 class MerchantReport(models.Model):
     """A merchant's report of an abnormal buyer (反馈买家问题, R-ABUSE-1)."""
@@ -486,6 +499,9 @@ class MerchantReport(models.Model):
         verbose_name = _("buyer report")
         verbose_name_plural = _("buyer reports")
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.shop} → {self.buyer}"
 
 
 class NonPerformanceFinding(models.Model):
@@ -508,3 +524,6 @@ class NonPerformanceFinding(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sub_order", "claim", "kind"], name="one_finding_per_sub_order_and_kind")
         ]
+
+    def __str__(self):
+        return f"{self.claim} · {self.get_kind_display()}"

@@ -23,7 +23,6 @@ from zhibao.errors import Conflict, NotFound, RuleViolation, TooLarge, Transitio
 
 from . import evidence as files
 from .choices import (
-    REPORTABLE_LEVELS,
     AppealOutcome,
     BusinessType,
     BuyerLevel,
@@ -66,7 +65,9 @@ def _authorize(actor, action, claim):
 
 def _locked(claim):
     """Re-read the claim under a row lock: concurrent actions on one claim run one at a time."""
-    return Claim.objects.select_for_update().select_related("plan", "policy", "buyer", "shop").get(pk=claim.pk)
+    return (
+        Claim.objects.select_for_update(of=("self",)).select_related("plan", "policy", "buyer", "shop").get(pk=claim.pk)
+    )
 
 
 def _notify(claim, event_type, message, *, data=None, audiences=None, at=None):
@@ -108,8 +109,13 @@ def raise_flag(claim, code, *, at, detail="", related_claim=None):
             )
     except IntegrityError:
         return None
-    _notify(claim, "claim.flagged", _("Claim %(id)s flagged: %(flag)s") % {"id": claim.claim_id, "flag": flag.get_code_display()},
-            data={"flag": code}, at=at)
+    _notify(
+        claim,
+        "claim.flagged",
+        _("Claim %(id)s flagged: %(flag)s") % {"id": claim.claim_id, "flag": flag.get_code_display()},
+        data={"flag": code},
+        at=at,
+    )
     return flag
 
 
@@ -121,9 +127,11 @@ def flag_codes(claim):
 
 
 def _same_request(existing, data):
-    return existing.sub_order.sub_order_id == data["sub_order_id"] and all(
-        getattr(existing, f) == data[f] for f in REQUEST_FIELDS
-    ) and existing.buyer_level == data.get("buyer_level", BuyerLevel.NORMAL)
+    return (
+        existing.sub_order.sub_order_id == data["sub_order_id"]
+        and all(getattr(existing, f) == data[f] for f in REQUEST_FIELDS)
+        and existing.buyer_level == data.get("buyer_level", BuyerLevel.NORMAL)
+    )
 
 
 def report_buyer_level(buyer_id, level):
@@ -184,9 +192,7 @@ def submit_refund_request(data, actor, *, now=None):
 
 @transaction.atomic
 def _submit(data, actor, now):
-    sub_order = (
-        SubOrder.objects.select_for_update().filter(sub_order_id=data["sub_order_id"]).first()
-    )
+    sub_order = SubOrder.objects.select_for_update().filter(sub_order_id=data["sub_order_id"]).first()
     if sub_order is None:
         raise RuleViolation(
             _("Unknown sub-order %s.") % data["sub_order_id"],
@@ -196,7 +202,8 @@ def _submit(data, actor, now):
     amount = data["amount"]
     if amount <= 0 or amount > sub_order.paid_amount:
         raise RuleViolation(
-            _("The amount must be greater than 0 and at most the paid amount %(paid)s.") % {"paid": sub_order.paid_amount},
+            _("The amount must be greater than 0 and at most the paid amount %(paid)s.")
+            % {"paid": sub_order.paid_amount},
             code="amount_out_of_range",
             rule="R-POL-5",
             fields={"amount": [_("Out of range.")]},
@@ -249,8 +256,13 @@ def _open_claim(request, policy, actor, now):
         sla_breach_at=now + sla,
     )
     record_transition(claim, transition="open", source="", target=S.SUBMITTED, actor=actor, at=now)
-    _notify(claim, "claim.opened", _("Claim %s opened.") % claim.claim_id,
-            data={"requested_amount": str(claim.requested_amount), "kind": claim.kind, "reason": claim.reason}, at=now)
+    _notify(
+        claim,
+        "claim.opened",
+        _("Claim %s opened.") % claim.claim_id,
+        data={"requested_amount": str(claim.requested_amount), "kind": claim.kind, "reason": claim.reason},
+        at=now,
+    )
     _check_repeat_claims(claim, now)
     return claim
 
@@ -262,7 +274,9 @@ def _check_repeat_claims(claim, now):
     recent = Claim.objects.filter(buyer=claim.buyer, opened_at__gte=since, opened_at__lte=now)
     if recent.count() >= plan.abuse_claim_count:
         previous = recent.exclude(pk=claim.pk).order_by("-opened_at").first()
-        raise_flag(claim, Flag.ABNORMAL_BUYER, at=now, detail=_("Repeated claims by this buyer"), related_claim=previous)
+        raise_flag(
+            claim, Flag.ABNORMAL_BUYER, at=now, detail=_("Repeated claims by this buyer"), related_claim=previous
+        )
 
 
 # -- evidence (§6, §7) ---------------------------------------------------------------------
@@ -314,7 +328,9 @@ def _add_evidence(claim, side, upload, checked, actor, note, now, stored):
     item.save()
     is_first_image = False
     if checked.kind == EvidenceKind.IMAGE and side == Side.BUYER:
-        is_first_image = not claim.evidence.filter(side=Side.BUYER, kind=EvidenceKind.IMAGE).exclude(pk=item.pk).exists()
+        is_first_image = (
+            not claim.evidence.filter(side=Side.BUYER, kind=EvidenceKind.IMAGE).exclude(pk=item.pk).exists()
+        )
         _check_duplicate_image(claim, item, now)
     if side == Side.BUYER and claim.status == S.EVIDENCE_REQUESTED:
         warned = claim.flags.filter(code=Flag.SLA_WARNING).exists()
@@ -339,8 +355,13 @@ def _check_duplicate_image(claim, item, now):
     )
     for other in candidates:
         if files.hamming(other.phash, item.phash) <= 6:
-            raise_flag(claim, Flag.DUPLICATE_EVIDENCE, at=now, related_claim=other.claim,
-                       detail=_("The same photo is on claim %s") % other.claim.claim_id)
+            raise_flag(
+                claim,
+                Flag.DUPLICATE_EVIDENCE,
+                at=now,
+                related_claim=other.claim,
+                detail=_("The same photo is on claim %s") % other.claim.claim_id,
+            )
             return
 
 
@@ -355,13 +376,9 @@ def _has_image_and_description(claim):
 
 def _cap_for(claim):
     """R-POL-5: what the sub-order's paid amount still allows for this claim."""
-    others = (
-        Claim.objects.filter(sub_order_id=claim.sub_order_id)
-        .exclude(pk=claim.pk)
-        .counting_against_paid_amount()
-        .aggregate(total=Sum("approved_amount"))["total"]
-        or Decimal("0.00")
-    )
+    others = Claim.objects.filter(sub_order_id=claim.sub_order_id).exclude(
+        pk=claim.pk
+    ).counting_against_paid_amount().aggregate(total=Sum("approved_amount"))["total"] or Decimal("0.00")
     return claim.sub_order.paid_amount - others
 
 
@@ -382,8 +399,13 @@ def _decide(claim, outcome, actor, problem_code, approved_amount, reason, now):
         _require_text(reason, "reason", _("Say what evidence is missing."), "R-REV-2")
         _move(claim, "request_evidence", actor, at=now, reason=reason)
         _record_decision(claim, outcome, actor, now, reason=reason)
-        _notify(claim, "claim.evidence_requested", _("More evidence requested on claim %s.") % claim.claim_id,
-                data={"missing": reason, "evidence_due_at": claim.evidence_due_at.isoformat()}, at=now)
+        _notify(
+            claim,
+            "claim.evidence_requested",
+            _("More evidence requested on claim %s.") % claim.claim_id,
+            data={"missing": reason, "evidence_due_at": claim.evidence_due_at.isoformat()},
+            at=now,
+        )
         return claim
     if outcome == Outcome.REJECT:
         _require_text(reason, "reason", _("A rejection needs a reason for the buyer and the merchant."), "R-REV-3")
@@ -431,8 +453,13 @@ def _decide(claim, outcome, actor, problem_code, approved_amount, reason, now):
     _announce_decision(claim, outcome, now, problem_code=problem_code, reason=reason)
     if claim.kind == Kind.RETURN_REFUND:
         # R-REV-4: the merchant's default return address goes to the buyer at once (FAQ 13).
-        _notify(claim, "claim.return_address", _("Return address sent to the buyer for claim %s.") % claim.claim_id,
-                data={"return_address": return_address(claim)}, at=now)
+        _notify(
+            claim,
+            "claim.return_address",
+            _("Return address sent to the buyer for claim %s.") % claim.claim_id,
+            data={"return_address": return_address(claim)},
+            at=now,
+        )
     if claim.status == S.REFUND_DUE:
         _refund_due_notice(claim, now)
     return claim
@@ -463,15 +490,24 @@ def _announce_decision(claim, outcome, now, *, problem_code="", reason=""):
         claim,
         "claim.decided",
         _("Claim %(id)s decided: %(outcome)s") % {"id": claim.claim_id, "outcome": Outcome(outcome).label},
-        data={"outcome": outcome, "problem_code": problem_code, "reason": reason,
-              "approved_amount": str(claim.approved_amount) if claim.approved_amount is not None else None},
+        data={
+            "outcome": outcome,
+            "problem_code": problem_code,
+            "reason": reason,
+            "approved_amount": str(claim.approved_amount) if claim.approved_amount is not None else None,
+        },
         at=now,
     )
 
 
 def _refund_due_notice(claim, now):
-    _notify(claim, "claim.refund_due", _("Refund due on claim %s.") % claim.claim_id,
-            data={"amount": str(claim.approved_amount), "refund_due_by": claim.refund_due_by.isoformat()}, at=now)
+    _notify(
+        claim,
+        "claim.refund_due",
+        _("Refund due on claim %s.") % claim.claim_id,
+        data={"amount": str(claim.approved_amount), "refund_due_by": claim.refund_due_by.isoformat()},
+        at=now,
+    )
 
 
 def return_address(claim):
@@ -535,12 +571,29 @@ def record_return_shipment(claim, actor, *, carrier, tracking_number, at=None, n
     _require_text(tracking_number, "tracking_number", _("A return needs its tracking number."), "R-RET-2")
 
     def body(claim, now):
-        _move(claim, "record_return_shipment", actor, at=now, carrier=(carrier or "").strip(),
-              tracking_number=tracking_number, shipped_at=at or now)
-        reused = Claim.objects.filter(tracking_number__iexact=tracking_number).exclude(pk=claim.pk).order_by("opened_at").first()
+        _move(
+            claim,
+            "record_return_shipment",
+            actor,
+            at=now,
+            carrier=(carrier or "").strip(),
+            tracking_number=tracking_number,
+            shipped_at=at or now,
+        )
+        reused = (
+            Claim.objects.filter(tracking_number__iexact=tracking_number)
+            .exclude(pk=claim.pk)
+            .order_by("opened_at")
+            .first()
+        )
         if reused:
-            raise_flag(claim, Flag.TRACKING_REUSED, at=now, related_claim=reused,
-                       detail=_("Tracking number already used on claim %s") % reused.claim_id)
+            raise_flag(
+                claim,
+                Flag.TRACKING_REUSED,
+                at=now,
+                related_claim=reused,
+                detail=_("Tracking number already used on claim %s") % reused.claim_id,
+            )
         return claim
 
     return _action("record_return_shipment")(claim, actor, body, now)
@@ -572,18 +625,31 @@ def reject_receipt(claim, actor, *, reason_code, note, now=None):
     """R-RET-3: only for the four listed reasons, with the merchant's evidence and a note."""
     note = (note or "").strip()
     if reason_code not in ReceiptRejection.values:
-        raise RuleViolation(_("A parcel may be rejected only as missing items, empty, wrong item or fake logistics."),
-                            code="invalid_reason_code", rule="R-RET-3", fields={"reason_code": [_("Not allowed.")]})
+        raise RuleViolation(
+            _("A parcel may be rejected only as missing items, empty, wrong item or fake logistics."),
+            code="invalid_reason_code",
+            rule="R-RET-3",
+            fields={"reason_code": [_("Not allowed.")]},
+        )
     _require_text(note, "note", _("A rejection needs a note."), "R-RET-3")
 
     def body(claim, now):
         if claim.status in MERCHANT_EVIDENCE_STATES and not claim.evidence.filter(side=Side.MERCHANT).exists():
-            raise RuleViolation(_("Upload at least one photo or video of the parcel as received first."),
-                                code="evidence_missing", rule="R-RET-3")
+            raise RuleViolation(
+                _("Upload at least one photo or video of the parcel as received first."),
+                code="evidence_missing",
+                rule="R-RET-3",
+            )
         _move(claim, "reject_receipt", actor, at=now, reason=f"{reason_code}: {note}")
         ReceiptDispute.objects.create(claim=claim, reason_code=reason_code, note=note, filed_at=now)
-        _notify(claim, "claim.receipt_disputed", _("The merchant rejected the returned parcel of claim %s.") % claim.claim_id,
-                data={"reason_code": reason_code}, audiences=STAFF_AUDIENCES, at=now)
+        _notify(
+            claim,
+            "claim.receipt_disputed",
+            _("The merchant rejected the returned parcel of claim %s.") % claim.claim_id,
+            data={"reason_code": reason_code},
+            audiences=STAFF_AUDIENCES,
+            at=now,
+        )
         return claim
 
     return _action("reject_receipt")(claim, actor, body, now)
@@ -596,10 +662,17 @@ def remind_buyer(claim, actor, *, now=None):
         if claim.status != S.AWAITING_RETURN:
             raise transition_refused(claim, "remind_buyer", claim.status)
         if claim.last_reminded_at and now - claim.last_reminded_at < dt.timedelta(hours=1):
-            raise RuleViolation(_("The buyer was reminded less than an hour ago."), code="reminded_recently", rule="R-RET-2")
+            raise RuleViolation(
+                _("The buyer was reminded less than an hour ago."), code="reminded_recently", rule="R-RET-2"
+            )
         Claim.objects.filter(pk=claim.pk).update(last_reminded_at=now)
-        _notify(claim, "claim.tracking_reminder", _("Reminder sent: enter the return tracking number for claim %s.") % claim.claim_id,
-                data={"return_due_at": claim.return_due_at.isoformat()}, at=now)
+        _notify(
+            claim,
+            "claim.tracking_reminder",
+            _("Reminder sent: enter the return tracking number for claim %s.") % claim.claim_id,
+            data={"return_due_at": claim.return_due_at.isoformat()},
+            at=now,
+        )
         return claim
 
     return _action("remind_buyer")(claim, actor, body, now)
@@ -620,7 +693,9 @@ def resolve_receipt_dispute(claim, actor, *, outcome, note, now=None):
             _record_finding(claim, FindingKind.RECEIPT_OVERTURNED, note, actor, now)
             _refund_due_notice(claim, now)
         else:
-            _notify(claim, "claim.closed", _("Claim %s closed: the parcel rejection was upheld.") % claim.claim_id, at=now)
+            _notify(
+                claim, "claim.closed", _("Claim %s closed: the parcel rejection was upheld.") % claim.claim_id, at=now
+            )
         return claim
 
     return _action("resolve_dispute")(claim, actor, body, now)
@@ -644,18 +719,41 @@ def _record_finding(claim, kind, reason, actor, now):
     try:
         with transaction.atomic():
             finding = NonPerformanceFinding.objects.create(
-                claim=claim, sub_order_id=claim.sub_order_id, shop_id=claim.shop_id, kind=kind, reason=reason,
-                points=claim.plan.non_performance_points, created_at=now, created_by_id=actor.user_id,
+                claim=claim,
+                sub_order_id=claim.sub_order_id,
+                shop_id=claim.shop_id,
+                kind=kind,
+                reason=reason,
+                points=claim.plan.non_performance_points,
+                created_at=now,
+                created_by_id=actor.user_id,
             )
     except IntegrityError as exc:
-        raise Conflict(_("This finding is already recorded for the sub-order."), code="finding_exists", rule="R-PEN-1") from exc
-    ledger.post(EntryKind.POINTS_GRANTED, points=finding.points, shop_id=claim.shop_id, insurer_id=claim.insurer_id,
-                plan_id=claim.plan_id, policy_id=claim.policy_id, claim_id=claim.pk, finding_id=finding.pk,
-                payee=claim.buyer.buyer_id, memo=FindingKind(kind).label, at=now)
-    _notify(claim, "merchant.non_performance",
-            _("Non-performance finding on claim %(id)s: %(points)s points owed to the buyer.")
-            % {"id": claim.claim_id, "points": finding.points},
-            data={"kind": kind, "points": finding.points}, audiences=STAFF_AUDIENCES, at=now)
+        raise Conflict(
+            _("This finding is already recorded for the sub-order."), code="finding_exists", rule="R-PEN-1"
+        ) from exc
+    ledger.post(
+        EntryKind.POINTS_GRANTED,
+        points=finding.points,
+        shop_id=claim.shop_id,
+        insurer_id=claim.insurer_id,
+        plan_id=claim.plan_id,
+        policy_id=claim.policy_id,
+        claim_id=claim.pk,
+        finding_id=finding.pk,
+        payee=claim.buyer.buyer_id,
+        memo=FindingKind(kind).label,
+        at=now,
+    )
+    _notify(
+        claim,
+        "merchant.non_performance",
+        _("Non-performance finding on claim %(id)s: %(points)s points owed to the buyer.")
+        % {"id": claim.claim_id, "points": finding.points},
+        data={"kind": kind, "points": finding.points},
+        audiences=STAFF_AUDIENCES,
+        at=now,
+    )
     return finding
 
 
@@ -670,9 +768,17 @@ def complete_refund(claim, actor, *, at=None, now=None):
         allowance = claim.policy.return_shipping_allowance if claim.kind == Kind.RETURN_REFUND else Decimal("0.00")
         _move(claim, "complete_refund", actor, at=now, shipping_allowance=allowance)
         if allowance:
-            ledger.post(EntryKind.SHIPPING_ALLOWANCE_PAID, amount=allowance, shop_id=claim.shop_id,
-                        insurer_id=claim.insurer_id, plan_id=claim.plan_id, policy_id=claim.policy_id,
-                        claim_id=claim.pk, payee=claim.buyer.buyer_id, at=now)
+            ledger.post(
+                EntryKind.SHIPPING_ALLOWANCE_PAID,
+                amount=allowance,
+                shop_id=claim.shop_id,
+                insurer_id=claim.insurer_id,
+                plan_id=claim.plan_id,
+                policy_id=claim.policy_id,
+                claim_id=claim.pk,
+                payee=claim.buyer.buyer_id,
+                at=now,
+            )
         from .tasks import pay_out as pay_out_task
 
         transaction.on_commit(partial(pay_out_task.delay, claim.pk))
@@ -687,17 +793,34 @@ def pay_out(claim_id, *, now=None):
     now = _now(now)
     actor = Actor.system("payout")
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().select_related("shop", "policy", "refund_request").filter(pk=claim_id).first()
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("shop", "policy", "refund_request")
+            .filter(pk=claim_id)
+            .first()
+        )
         if claim is None or claim.status != S.REFUNDED:
             return False
-        ledger.post(EntryKind.CLAIM_PAID, amount=claim.payout_amount, shop_id=claim.shop_id,
-                    insurer_id=claim.insurer_id, plan_id=claim.plan_id, policy_id=claim.policy_id,
-                    claim_id=claim.pk, payee=claim.shop.payout_account, at=now)
+        ledger.post(
+            EntryKind.CLAIM_PAID,
+            amount=claim.payout_amount,
+            shop_id=claim.shop_id,
+            insurer_id=claim.insurer_id,
+            plan_id=claim.plan_id,
+            policy_id=claim.policy_id,
+            claim_id=claim.pk,
+            payee=claim.shop.payout_account,
+            at=now,
+        )
         _move(claim, "mark_paid", actor, at=now)
         policy_services.mark_claim_paid(claim.policy_id)
-        _notify(claim, "claim.paid", _("Claim %(id)s paid: %(amount)s to the merchant.")
-                % {"id": claim.claim_id, "amount": claim.payout_amount},
-                data={"payout_amount": str(claim.payout_amount)}, at=now)
+        _notify(
+            claim,
+            "claim.paid",
+            _("Claim %(id)s paid: %(amount)s to the merchant.") % {"id": claim.claim_id, "amount": claim.payout_amount},
+            data={"payout_amount": str(claim.payout_amount)},
+            at=now,
+        )
     return True
 
 
@@ -715,14 +838,22 @@ def appeal(claim, actor, *, reason, now=None):
         if not claim.is_appealable():
             raise transition_refused(claim, "appeal", claim.status)
         if now > claim.decided_at + dt.timedelta(days=claim.appeal_days):
-            raise RuleViolation(_("The appeal window of %s days after the decision has closed.") % claim.appeal_days,
-                                code="appeal_window_closed", rule="R-DIS-1")
+            raise RuleViolation(
+                _("The appeal window of %s days after the decision has closed.") % claim.appeal_days,
+                code="appeal_window_closed",
+                rule="R-DIS-1",
+            )
         if Claim.objects.filter(sub_order_id=claim.sub_order_id).open().exclude(pk=claim.pk).exists():
             raise Conflict(_("Another claim on this sub-order is open."), code="claim_open", rule="R-POL-5")
         Appeal.objects.create(claim=claim, reason=reason, filed_at=now, from_status=claim.status)
         _move(claim, "appeal", actor, at=now, reason=reason)
-        _notify(claim, "claim.appealed", _("The buyer appealed the decision on claim %s.") % claim.claim_id,
-                audiences=STAFF_AUDIENCES, at=now)
+        _notify(
+            claim,
+            "claim.appealed",
+            _("The buyer appealed the decision on claim %s.") % claim.claim_id,
+            audiences=STAFF_AUDIENCES,
+            at=now,
+        )
         return claim
 
     return _action("appeal")(claim, actor, body, now)
@@ -744,23 +875,41 @@ def resolve_appeal(claim, actor, *, outcome, note, approved_amount=None, problem
         else:
             amount = approved_amount
             if amount is None or not (Decimal("0") < amount <= claim.requested_amount) or amount > _cap_for(claim):
-                raise RuleViolation(_("The new amount must be above 0 and at most the requested amount."),
-                                    code="invalid_amount", rule="R-DIS-1", fields={"approved_amount": [_("Out of range.")]})
+                raise RuleViolation(
+                    _("The new amount must be above 0 and at most the requested amount."),
+                    code="invalid_amount",
+                    rule="R-DIS-1",
+                    fields={"approved_amount": [_("Out of range.")]},
+                )
             code = problem_code or (claim.decision.problem_code if claim.decision else "")
             if code not in claim.plan.problem_codes_for(claim.reason) and code != "unassessed":
-                raise RuleViolation(_("Choose a problem code of the buyer's reason."), code="invalid_problem_code",
-                                    rule="R-REV-3", fields={"problem_code": [_("Required.")]})
+                raise RuleViolation(
+                    _("Choose a problem code of the buyer's reason."),
+                    code="invalid_problem_code",
+                    rule="R-REV-3",
+                    fields={"problem_code": [_("Required.")]},
+                )
             back_to = claim._after_approval() if record.from_status == S.REJECTED else record.from_status
             _move(claim, "change_decision", actor, at=now, reason=note, approved_amount=amount, back_to=back_to)
             decided = Outcome.APPROVE if amount == claim.requested_amount else Outcome.PARTIALLY_APPROVE
             _record_decision(claim, decided, actor, now, problem_code=code, amount=amount, reason=note, on_appeal=True)
             if claim.kind == Kind.RETURN_REFUND and record.from_status == S.REJECTED:
-                _notify(claim, "claim.return_address", _("Return address sent to the buyer for claim %s.") % claim.claim_id,
-                        data={"return_address": return_address(claim)}, at=now)
+                _notify(
+                    claim,
+                    "claim.return_address",
+                    _("Return address sent to the buyer for claim %s.") % claim.claim_id,
+                    data={"return_address": return_address(claim)},
+                    at=now,
+                )
         Appeal.objects.filter(pk=record.pk).update(outcome=outcome, resolution_note=note, resolved_at=now)
-        _notify(claim, "claim.appeal_resolved", _("Appeal on claim %(id)s: %(outcome)s")
-                % {"id": claim.claim_id, "outcome": AppealOutcome(outcome).label},
-                data={"outcome": outcome, "note": note}, audiences=STAFF_AUDIENCES, at=now)
+        _notify(
+            claim,
+            "claim.appeal_resolved",
+            _("Appeal on claim %(id)s: %(outcome)s") % {"id": claim.claim_id, "outcome": AppealOutcome(outcome).label},
+            data={"outcome": outcome, "note": note},
+            audiences=STAFF_AUDIENCES,
+            at=now,
+        )
         if claim.status == S.REFUND_DUE:
             _refund_due_notice(claim, now)
         return claim
@@ -782,8 +931,9 @@ def report_buyer(actor, *, note, claim=None, policy=None, now=None):
     require(actor, "report_buyer", TRANSITIONS, insurer_id=subject.insurer_id, shop_id=subject.shop_id)
     now = _now(now)
     buyer = claim.buyer if claim else Buyer.objects.get_or_create(buyer_id=policy.sub_order.buyer_id)[0]
-    report = MerchantReport.objects.create(shop_id=subject.shop_id, buyer=buyer, claim=claim, policy=policy or claim.policy,
-                                           note=note, created_at=now)
+    report = MerchantReport.objects.create(
+        shop_id=subject.shop_id, buyer=buyer, claim=claim, policy=policy or claim.policy, note=note, created_at=now
+    )
     if claim:
         raise_flag(claim, Flag.MERCHANT_REPORTED, at=now, detail=note)
     return report
@@ -802,9 +952,18 @@ def set_buyer_eligibility(buyer, actor, *, revoke, reason, now=None):
     source = buyer.level
     buyer.level = BuyerLevel.REVOKED if revoke else buyer.reported_level
     buyer.revoked_reason, buyer.revoked_at = (reason, now) if revoke else ("", None)
-    Buyer.objects.filter(pk=buyer.pk).update(level=buyer.level, revoked_reason=buyer.revoked_reason, revoked_at=buyer.revoked_at)
-    record_transition(buyer, transition="revoke" if revoke else "restore", source=source, target=buyer.level,
-                      actor=actor, reason=reason, at=now)
+    Buyer.objects.filter(pk=buyer.pk).update(
+        level=buyer.level, revoked_reason=buyer.revoked_reason, revoked_at=buyer.revoked_at
+    )
+    record_transition(
+        buyer,
+        transition="revoke" if revoke else "restore",
+        source=source,
+        target=buyer.level,
+        actor=actor,
+        reason=reason,
+        at=now,
+    )
     return buyer
 
 
@@ -836,7 +995,9 @@ def process_deadlines(now=None, *, batch=500):
 def _sweep(queryset, batch, handle):
     done = 0
     with transaction.atomic():
-        for claim in queryset.select_for_update(skip_locked=True).select_related("plan", "policy", "buyer", "shop")[:batch]:
+        for claim in queryset.select_for_update(skip_locked=True, of=("self",)).select_related(
+            "plan", "policy", "buyer", "shop"
+        )[:batch]:
             handle(claim)
             done += 1
     return done
@@ -848,8 +1009,13 @@ def _sla_flag(code, now, claim):
     Claim.objects.filter(pk=claim.pk).update(**{column: None})
     raise_flag(claim, code, at=now)
     if code == Flag.SLA_BREACHED:
-        _notify(claim, "claim.sla_breached", _("Review SLA breached on claim %s: escalated to supervisors.") % claim.claim_id,
-                audiences=(Audience.INSURER,), at=now)
+        _notify(
+            claim,
+            "claim.sla_breached",
+            _("Review SLA breached on claim %s: escalated to supervisors.") % claim.claim_id,
+            audiences=(Audience.INSURER,),
+            at=now,
+        )
 
 
 def _evidence_timeout(timer, now, claim):
@@ -876,13 +1042,23 @@ def _refund_overdue(now, claim):
     """R-PAY-1: an overdue refund is flagged for service staff (a possible R-PEN-1 finding)."""
     Claim.objects.filter(pk=claim.pk).update(refund_overdue_at=None)
     raise_flag(claim, Flag.REFUND_OVERDUE, at=now)
-    _notify(claim, "claim.refund_overdue", _("Refund overdue on claim %s.") % claim.claim_id,
-            audiences=STAFF_AUDIENCES, at=now)
+    _notify(
+        claim,
+        "claim.refund_overdue",
+        _("Refund overdue on claim %s.") % claim.claim_id,
+        audiences=STAFF_AUDIENCES,
+        at=now,
+    )
 
 
 def get_claim_for(actor, claim_id):
     """A claim the actor may see, or NotFound exactly as if it did not exist."""
-    claim = Claim.objects.for_actor(actor).select_related("plan", "policy", "shop", "buyer").filter(claim_id=claim_id).first()
+    claim = (
+        Claim.objects.for_actor(actor)
+        .select_related("plan", "policy", "shop", "buyer")
+        .filter(claim_id=claim_id)
+        .first()
+    )
     if claim is None:
         raise NotFound(_("Claim not found."))
     return claim

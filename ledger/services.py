@@ -11,15 +11,37 @@ from zhibao.errors import Conflict
 from .models import Entry, EntryKind
 
 
-def post(kind, *, shop_id, insurer_id, plan_id, amount=Decimal("0.00"), points=0, policy_id=None,
-         claim_id=None, finding_id=None, payee="", memo="", at=None):
+def post(
+    kind,
+    *,
+    shop_id,
+    insurer_id,
+    plan_id,
+    amount=Decimal("0.00"),
+    points=0,
+    policy_id=None,
+    claim_id=None,
+    finding_id=None,
+    payee="",
+    memo="",
+    at=None,
+):
     """Write one entry. A second entry the constraints forbid raises Conflict and writes nothing."""
     try:
         with transaction.atomic():
             return Entry.objects.create(
-                kind=kind, amount=amount, points=points, shop_id=shop_id, insurer_id=insurer_id,
-                plan_id=plan_id, policy_id=policy_id, claim_id=claim_id, finding_id=finding_id,
-                payee=payee, memo=memo, created_at=at or timezone.now(),
+                kind=kind,
+                amount=amount,
+                points=points,
+                shop_id=shop_id,
+                insurer_id=insurer_id,
+                plan_id=plan_id,
+                policy_id=policy_id,
+                claim_id=claim_id,
+                finding_id=finding_id,
+                payee=payee,
+                memo=memo,
+                created_at=at or timezone.now(),
             )
     except IntegrityError as exc:
         raise Conflict("This movement is already in the ledger.", code="already_recorded") from exc

@@ -119,6 +119,9 @@ class CoverPeriod(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.enrolment} {self.started_at:%Y-%m-%d} → {self.ended_at or '…'}"
+
     def covers(self, moment):
         return self.started_at <= moment and (self.ended_at is None or moment < self.ended_at)
 

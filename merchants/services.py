@@ -18,7 +18,7 @@ from .workflow import TRANSITIONS
 
 
 def _locked(enrolment):
-    return Enrolment.objects.select_for_update().select_related("plan", "shop").get(pk=enrolment.pk)
+    return Enrolment.objects.select_for_update(of=("self",)).select_related("plan", "shop").get(pk=enrolment.pk)
 
 
 @transaction.atomic
@@ -29,9 +29,7 @@ def invite(shop, plan, actor, *, now=None, reason=""):
     if Enrolment.objects.filter(shop=shop, plan=plan).exists():
         raise Conflict(_("%(shop)s is already invited to %(plan)s.") % {"shop": shop, "plan": plan.code})
     enrolment = Enrolment.objects.create(shop=shop, plan=plan, invited_at=now)
-    record_transition(
-        enrolment, transition="invite", source="", target=S.INVITED, actor=actor, reason=reason, at=now
-    )
+    record_transition(enrolment, transition="invite", source="", target=S.INVITED, actor=actor, reason=reason, at=now)
     return enrolment
 
 
@@ -188,8 +186,15 @@ def override_rate(enrolment, rate, actor, *, reason, now=None):
         raise RuleViolation(_("Only an enrolment in cover has a rate to override."), code="not_active")
     row = record_rate(enrolment, rate, source=RateSource.OVERRIDE, reason=reason, now=now, user_id=actor.user_id)
     Enrolment.objects.filter(pk=enrolment.pk).update(rate_overridden=True)
-    record_transition(enrolment, transition="override_rate", source=enrolment.status, target=enrolment.status,
-                      actor=actor, reason=f"{row.rate}: {reason}", at=row.effective_from)
+    record_transition(
+        enrolment,
+        transition="override_rate",
+        source=enrolment.status,
+        target=enrolment.status,
+        actor=actor,
+        reason=f"{row.rate}: {reason}",
+        at=row.effective_from,
+    )
     return row
 
 
@@ -199,8 +204,14 @@ def lift_override(enrolment, actor, *, reason=""):
     require(actor, "lift_override", TRANSITIONS, insurer_id=enrolment.insurer_id)
     Enrolment.objects.filter(pk=enrolment.pk).update(rate_overridden=False)
     # Not a state change, but who lifted an override and why belongs in the same trail.
-    record_transition(enrolment, transition="lift_override", source=enrolment.status, target=enrolment.status,
-                      actor=actor, reason=reason)
+    record_transition(
+        enrolment,
+        transition="lift_override",
+        source=enrolment.status,
+        target=enrolment.status,
+        actor=actor,
+        reason=reason,
+    )
 
 
 def update_shop_details(shop, *, return_address=None, return_contact=None, return_phone=None, payout_account=None):

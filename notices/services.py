@@ -7,8 +7,18 @@ from .models import Audience, Notice
 DEFAULT_AUDIENCES = (Audience.MERCHANT, Audience.INSURER)
 
 
-def publish(event_type, message, *, shop_id, insurer_id, claim_id=None, policy_id=None, data=None,
-            audiences=DEFAULT_AUDIENCES, at=None):
+def publish(
+    event_type,
+    message,
+    *,
+    shop_id,
+    insurer_id,
+    claim_id=None,
+    policy_id=None,
+    data=None,
+    audiences=DEFAULT_AUDIENCES,
+    at=None,
+):
     """One notice per audience. `data` must be fit for every audience named: callers never put
     screening thresholds or staff identities in it."""
     at = at or timezone.now()

@@ -79,9 +79,7 @@ class Policy(ConcurrentTransitionMixin, models.Model):
     cover_ends_at = models.DateTimeField(_("cover ends"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     claim_paid = models.BooleanField(_("claim paid (理赔成功)"), default=False)
-    invoice = models.ForeignKey(
-        "Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="policies"
-    )
+    invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="policies")
 
     objects = PolicyQuerySet.as_manager()
 
@@ -91,9 +89,7 @@ class Policy(ConcurrentTransitionMixin, models.Model):
         ordering = ["-issued_at", "-id"]
         indexes = [
             models.Index(fields=["shop", "-issued_at"]),
-            models.Index(
-                fields=["cover_ends_at"], condition=models.Q(status="in_cover"), name="policy_expiry_due"
-            ),
+            models.Index(fields=["cover_ends_at"], condition=models.Q(status="in_cover"), name="policy_expiry_due"),
         ]
 
     def __str__(self):

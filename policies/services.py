@@ -108,7 +108,11 @@ def record_order_events(events, actor):
     claim is open or paid)."""
     require(actor, "record_events", TRANSITIONS)
     ids = {e["sub_order_id"] for e in events}
-    orders = SubOrder.objects.select_for_update().select_related("warranty_plan").in_bulk(ids, field_name="sub_order_id")
+    orders = (
+        SubOrder.objects.select_for_update(of=("self",))
+        .select_related("warranty_plan")
+        .in_bulk(ids, field_name="sub_order_id")
+    )
     unknown = sorted(ids - set(orders))
     if unknown:
         raise RuleViolation(

@@ -32,5 +32,11 @@ def test_return_refund_journey_pays_merchant_once_and_buyer_allowance(world, dja
     assert kinds == ["claim_paid", "shipping_allowance_paid"]
     assert Policy.objects.get(pk=claim.policy_id).claim_paid is True
     assert [row.target for row in history(claim)] == [
-        "submitted", "awaiting_return", "return_in_transit", "awaiting_receipt", "refund_due", "refunded", "paid",
+        "submitted",
+        "awaiting_return",
+        "return_in_transit",
+        "awaiting_receipt",
+        "refund_due",
+        "refunded",
+        "paid",
     ]

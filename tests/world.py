@@ -20,7 +20,9 @@ class World:
         self.now = now or timezone.now().replace(microsecond=0)
         self.insurer = InsurerFactory(code="demo-insurer", name="Demo Insurer")
         self.other_insurer = InsurerFactory(code="other-insurer", name="Other Insurer")
-        self.plan = PlanFactory(code="appliance_30d", name="生活电器30天质保险", insurers=[self.insurer, self.other_insurer])
+        self.plan = PlanFactory(
+            code="appliance_30d", name="生活电器30天质保险", insurers=[self.insurer, self.other_insurer]
+        )
         self.shop = ShopFactory(shop_id="shop-a")
         self.other_shop = ShopFactory(shop_id="shop-b")
         self.platform = Actor(role=Role.PLATFORM, channel=Channel.API, label="platform")
@@ -34,7 +36,9 @@ class World:
         self.supervisor = Actor.for_user(self.supervisor_user, Channel.ADMIN)
         self.merchant = Actor.for_user(self.merchant_user, Channel.PORTAL)
         self.other_merchant = Actor(role=Role.MERCHANT, channel=Channel.PORTAL, shop_id=self.other_shop.pk, label="b")
-        self.other_reviewer = Actor(role=Role.REVIEWER, channel=Channel.ADMIN, insurer_id=self.other_insurer.pk, label="x")
+        self.other_reviewer = Actor(
+            role=Role.REVIEWER, channel=Channel.ADMIN, insurer_id=self.other_insurer.pk, label="x"
+        )
         self.since = self.now - dt.timedelta(days=400)
         self.enrolment = self.enrol(self.shop, at=self.since)
         self.other_enrolment = self.enrol(self.other_shop, at=self.since)
@@ -42,8 +46,10 @@ class World:
 
     def enrol(self, shop, *, insurer=None, at=None):
         insurer = insurer or self.insurer
-        supervisor = self.supervisor if insurer == self.insurer else Actor(
-            role=Role.SUPERVISOR, channel=Channel.ADMIN, insurer_id=insurer.pk, label="sup"
+        supervisor = (
+            self.supervisor
+            if insurer == self.insurer
+            else Actor(role=Role.SUPERVISOR, channel=Channel.ADMIN, insurer_id=insurer.pk, label="sup")
         )
         enrolment = merchants.invite(shop, self.plan, self.staff, now=at)
         merchant = Actor(role=Role.MERCHANT, channel=Channel.PORTAL, shop_id=shop.pk, label=shop.shop_id)
@@ -70,7 +76,9 @@ class World:
         return sub_order
 
     def event(self, sub_order, type_, at):
-        [outcome] = policies.record_order_events([{"sub_order_id": sub_order.sub_order_id, "type": type_, "at": at}], self.platform)
+        [outcome] = policies.record_order_events(
+            [{"sub_order_id": sub_order.sub_order_id, "type": type_, "at": at}], self.platform
+        )
         sub_order.refresh_from_db()
         return outcome
 
@@ -82,8 +90,17 @@ class World:
         self.event(sub_order, "receipt_confirmed", receipt_at)
         return sub_order
 
-    def refund(self, sub_order, *, kind="return_refund", reason="quality", amount=None, requested_at=None,
-               level="normal", description="壶底漏水"):
+    def refund(
+        self,
+        sub_order,
+        *,
+        kind="return_refund",
+        reason="quality",
+        amount=None,
+        requested_at=None,
+        level="normal",
+        description="壶底漏水",
+    ):
         data = {
             "refund_id": self.next_id("rf"),
             "sub_order_id": sub_order.sub_order_id,
@@ -97,8 +114,17 @@ class World:
         request, _created = claims.submit_refund_request(data, self.platform, now=self.now)
         return request
 
-    def claim(self, *, kind="return_refund", amount=None, paid="199.00", buyer="buyer-1", level="normal", shop=None,
-              with_image=True):
+    def claim(
+        self,
+        *,
+        kind="return_refund",
+        amount=None,
+        paid="199.00",
+        buyer="buyer-1",
+        level="normal",
+        shop=None,
+        with_image=True,
+    ):
         sub_order = self.delivered_order(shop, paid=paid, buyer=buyer)
         request = self.refund(sub_order, kind=kind, amount=amount, level=level)
         claim = request.claim
