@@ -148,3 +148,26 @@ class Rate(models.Model):
 
     def __str__(self):
         return f"{self.rate} from {self.effective_from:%Y-%m-%d}"
+
+
+class ShopChange(models.Model):
+    """A change to a shop's return address or payout account: who, when, from what, to what."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="changes")
+    field = models.CharField(_("field"), max_length=40)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    changed_at = models.DateTimeField(_("changed at"))
+    role = models.CharField(_("role"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=10)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("shop change")
+        verbose_name_plural = _("shop changes")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.shop} · {self.field}"

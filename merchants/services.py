@@ -13,7 +13,7 @@ from zhibao.errors import Conflict, RuleViolation
 
 from .choices import COVERING_STATUSES, RateSource
 from .choices import EnrolmentStatus as S
-from .models import CoverPeriod, Enrolment, Rate, Shop
+from .models import CoverPeriod, Enrolment, Rate, Shop, ShopChange
 from .workflow import TRANSITIONS
 
 
@@ -214,18 +214,37 @@ def lift_override(enrolment, actor, *, reason=""):
     )
 
 
-def update_shop_details(shop, *, return_address=None, return_contact=None, return_phone=None, payout_account=None):
-    """Change a shop's return address or payout account; returns the fields that changed."""
+SHOP_DETAIL_FIELDS = ("return_address", "return_contact", "return_phone", "payout_account", "email")
+
+
+@transaction.atomic
+def update_shop_details(shop, actor, *, now=None, **changes):
+    """Change a shop's return details or payout account (R-ENR-3 data); every change is logged.
+    Returns {field: (old, new)} for the fields that changed."""
+    require(actor, "edit_shop", TRANSITIONS, shop_id=shop.pk)
+    unknown = set(changes) - set(SHOP_DETAIL_FIELDS)
+    if unknown:
+        raise RuleViolation(_("These shop details cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    now = now or timezone.now()
+    shop = Shop.objects.select_for_update().get(pk=shop.pk)
     changed = {}
-    for field, value in (
-        ("return_address", return_address),
-        ("return_contact", return_contact),
-        ("return_phone", return_phone),
-        ("payout_account", payout_account),
-    ):
-        if value is not None and getattr(shop, field) != value:
+    for field, value in changes.items():
+        value = (value or "").strip()
+        if getattr(shop, field) != value:
             changed[field] = (getattr(shop, field), value)
-            setattr(shop, field, value)
     if changed:
         Shop.objects.filter(pk=shop.pk).update(**{f: new for f, (_old, new) in changed.items()})
+        ShopChange.objects.bulk_create(
+            ShopChange(
+                shop=shop,
+                field=f,
+                old_value=old,
+                new_value=new,
+                changed_at=now,
+                role=actor.role,
+                channel=actor.channel,
+                user_id=actor.user_id,
+            )
+            for f, (old, new) in changed.items()
+        )
     return changed

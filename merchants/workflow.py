@@ -13,4 +13,5 @@ TRANSITIONS = {
     "complete_exit": (_("Complete exit"), {Role.SERVICE_STAFF}),
     "override_rate": (_("Override rate"), {Role.SUPERVISOR}),
     "lift_override": (_("Lift rate override"), {Role.SUPERVISOR}),
+    "edit_shop": (_("Edit shop details"), {Role.MERCHANT, Role.SERVICE_STAFF}),
 }
