@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= zhibao.settings.dev
 
-.PHONY: install run test lint messages bench clean
+.PHONY: install run test lint messages bench clean browser
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ run: install messages
 	$(PY) manage.py seed_demo
 	PORT=$(PORT) PY=$(PY) scripts/run-demo.sh
 
-test: install messages
+# Browser tests drive Debian's Chromium (never a downloaded browser); install it where we can.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "Chromium is not installed and cannot be installed here: browser tests will be skipped."
+
+test: install messages browser
 	DJANGO_SETTINGS_MODULE=zhibao.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
