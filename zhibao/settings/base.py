@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from zhibao.env import env, env_bool, env_int, env_list
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "claims",
     "ledger",
     "notices",
+    "pricing",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +150,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "process-deadlines": {"task": "claims.tasks.process_deadlines", "schedule": 60.0},
+    # R-RATE-1: monthly repricing, 03:00 Shanghai on the 1st.
+    "recompute-rates": {"task": "pricing.tasks.recompute_rates", "schedule": crontab(minute=0, hour=3, day_of_month=1)},
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
