@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from audit.actors import Actor, Channel, Role
 from claims import services as claims
+from claims.choices import ClaimStatus as S
 from claims.choices import Side
 from merchants import services as merchants
 from policies import services as policies
@@ -100,6 +101,7 @@ class World:
         requested_at=None,
         level="normal",
         description="壶底漏水",
+        now=None,
     ):
         data = {
             "refund_id": self.next_id("rf"),
@@ -108,10 +110,10 @@ class World:
             "reason": reason,
             "amount": Decimal(amount) if amount else sub_order.paid_amount,
             "description": description,
-            "requested_at": requested_at or self.now,
+            "requested_at": requested_at or now or self.now,
             "buyer_level": level,
         }
-        request, _created = claims.submit_refund_request(data, self.platform, now=self.now)
+        request, _created = claims.submit_refund_request(data, self.platform, now=now or self.now)
         return request
 
     def claim(
@@ -124,12 +126,15 @@ class World:
         level="normal",
         shop=None,
         with_image=True,
+        **details,
     ):
-        sub_order = self.delivered_order(shop, paid=paid, buyer=buyer)
-        request = self.refund(sub_order, kind=kind, amount=amount, level=level)
+        opened = details.get("now") or self.now
+        sub_order = self.delivered_order(shop, paid=paid, buyer=buyer, receipt_at=opened - dt.timedelta(days=5))
+        request = self.refund(sub_order, kind=kind, amount=amount, level=level, **details)
         claim = request.claim
         if with_image:
-            claims.add_evidence(claim, Side.BUYER, image_upload(pattern=self._seq % 7 + 1), self.platform, now=self.now)
+            upload = image_upload(pattern=self._seq % 7 + 1)
+            claims.add_evidence(claim, Side.BUYER, upload, self.platform, now=opened)
             claim.refresh_from_db()
         return claim
 
@@ -141,3 +146,68 @@ class World:
 
     def merchant_for(self, claim):
         return self.merchant if claim.shop_id == self.shop.pk else self.other_merchant
+
+    def in_state(self, state, *, kind=None, partial=False, **details):
+        """A claim driven through the services to `state` (domain.md §14), as of self.now. The
+        refund states are reached the refund_only way unless `kind` says otherwise; `partial`
+        approves 150.00 of the requested amount instead of all of it."""
+        if kind is None:
+            kind = "refund_only" if state in (S.REFUND_DUE, S.REFUNDED, S.PAID) else "return_refund"
+        if state == S.SUBMITTED:
+            return self.claim(kind=kind, **details)
+        previous, step = self._steps(kind, partial)[state]
+        claim = self.in_state(previous, kind=kind, partial=partial, **details)
+        step(claim)
+        claim.refresh_from_db()
+        return claim
+
+    def _steps(self, kind, partial):
+        """Each state's predecessor and the service call that leads from it (domain.md §14)."""
+        now, platform = self.now, self.platform
+
+        def decide(outcome, **choice):
+            return lambda claim: claims.decide(claim, outcome, self.reviewer, now=now, **choice)
+
+        if partial:
+            approve = decide(
+                "partially_approve", problem_code="performance_fault", approved_amount=Decimal("150.00"), reason="部分"
+            )
+        else:
+            approve = decide("approve", problem_code="performance_fault")
+
+        def confirm(claim):
+            claims.confirm_receipt(claim, self.merchant_for(claim), now=now)
+
+        return {
+            S.EVIDENCE_REQUESTED: (S.SUBMITTED, decide("request_evidence", reason="请补充壶底照片")),
+            S.REJECTED: (S.SUBMITTED, decide("reject", reason="人为损坏")),
+            S.UNDER_APPEAL: (S.REJECTED, lambda claim: claims.appeal(claim, platform, reason="不服", now=now)),
+            S.AWAITING_RETURN: (S.SUBMITTED, approve),
+            S.CLOSED_NO_RETURN: (
+                S.AWAITING_RETURN,
+                lambda claim: claims.process_deadlines(now + dt.timedelta(hours=claim.return_tracking_hours)),
+            ),
+            S.RETURN_IN_TRANSIT: (
+                S.AWAITING_RETURN,
+                lambda claim: claims.record_return_shipment(
+                    claim, platform, carrier="SF", tracking_number=self.next_id("SF"), now=now
+                ),
+            ),
+            S.AWAITING_RECEIPT: (S.RETURN_IN_TRANSIT, lambda claim: claims.mark_delivered(claim, platform, now=now)),
+            S.RECEIPT_DISPUTED: (S.AWAITING_RECEIPT, self.reject_parcel),
+            S.CLOSED_RECEIPT_REJECTED: (
+                S.RECEIPT_DISPUTED,
+                lambda claim: claims.resolve_receipt_dispute(
+                    claim, self.staff, outcome="uphold", note="空包裹属实", now=now
+                ),
+            ),
+            S.REFUND_DUE: (S.AWAITING_RECEIPT, confirm) if kind == "return_refund" else (S.SUBMITTED, approve),
+            S.REFUNDED: (S.REFUND_DUE, lambda claim: claims.complete_refund(claim, platform, now=now)),
+            S.PAID: (S.REFUNDED, lambda claim: claims.pay_out(claim.pk, now=now)),
+        }
+
+    def reject_parcel(self, claim, reason_code="empty_parcel"):
+        """R-RET-3: the merchant's photo of the parcel as received, then its rejection."""
+        merchant = self.merchant_for(claim)
+        claims.add_evidence(claim, Side.MERCHANT, image_upload(pattern=5), merchant, now=self.now)
+        return claims.reject_receipt(claim, merchant, reason_code=reason_code, note="打开是空的", now=self.now)
