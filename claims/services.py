@@ -130,7 +130,7 @@ def _same_request(existing, data):
     return (
         existing.sub_order.sub_order_id == data["sub_order_id"]
         and all(getattr(existing, f) == data[f] for f in REQUEST_FIELDS)
-        and existing.buyer_level == data.get("buyer_level", BuyerLevel.NORMAL)
+        and existing.buyer_level == (data.get("buyer_level") or BuyerLevel.NORMAL)
     )
 
 
