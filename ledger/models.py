@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AppendOnlyModel
+from audit.models import AppendOnlyModel, AppendOnlyQuerySet
 from audit.querysets import ScopedQuerySet
 from catalogue.money import MoneyField
 
@@ -16,7 +16,7 @@ class EntryKind(models.TextChoices):
     POINTS_GRANTED = "points_granted", _("Non-performance points granted to buyer")
 
 
-class EntryQuerySet(ScopedQuerySet):
+class EntryQuerySet(AppendOnlyQuerySet, ScopedQuerySet):
     pass
 
 
