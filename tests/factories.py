@@ -3,12 +3,13 @@ factory never puts an object in a state the rules could not reach."""
 
 import datetime as dt
 import io
+import random
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter
 
 from accounts.models import Membership
 from catalogue.models import Insurer, Plan
@@ -80,6 +81,27 @@ def image_upload(name="photo.jpg", colour=(200, 30, 30), size=(64, 64), fmt="JPE
                 image.putpixel((x, y), (255 - colour[0], 255 - colour[1], 255 - colour[2]))
     buffer = io.BytesIO()
     image.save(buffer, fmt)
+    content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}[fmt]
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+def photo_upload(seed=0, *, size=(256, 256), fmt="JPEG", quality=90, name="photo.jpg"):
+    """A photo-like image: a gradient with blurred shapes drawn from `seed`. Unlike `image_upload`'s
+    patterns it keeps its perceptual hash when resized or re-encoded, and different seeds give
+    far-apart hashes, as real photos do (R-ABUSE-1)."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (256, 256))
+    draw = ImageDraw.Draw(image)
+    top, bottom = [rng.randrange(256) for _ in range(3)], [rng.randrange(256) for _ in range(3)]
+    for y in range(256):
+        draw.line([(0, y), (255, y)], fill=tuple(t + (b - t) * y // 255 for t, b in zip(top, bottom, strict=True)))
+    for _ in range(6):
+        x, y, w, h = rng.randrange(200), rng.randrange(200), rng.randrange(30, 120), rng.randrange(30, 120)
+        shape = draw.ellipse if rng.random() < 0.5 else draw.rectangle
+        shape([x, y, x + w, y + h], fill=tuple(rng.randrange(256) for _ in range(3)))
+    image = image.filter(ImageFilter.GaussianBlur(2)).resize(size, Image.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **({"quality": quality} if fmt in ("JPEG", "WEBP") else {}))
     content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}[fmt]
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
 

@@ -13,7 +13,7 @@ from claims.choices import Side
 from merchants import services as merchants
 from policies import services as policies
 
-from .factories import InsurerFactory, PlanFactory, ShopFactory, image_upload, member
+from .factories import InsurerFactory, PlanFactory, ShopFactory, image_upload, member, photo_upload
 
 
 class World:
@@ -133,7 +133,7 @@ class World:
         request = self.refund(sub_order, kind=kind, amount=amount, level=level, **details)
         claim = request.claim
         if with_image:
-            upload = image_upload(pattern=self._seq % 7 + 1)
+            upload = photo_upload(seed=self._seq)
             claims.add_evidence(claim, Side.BUYER, upload, self.platform, now=opened)
             claim.refresh_from_db()
         return claim
