@@ -264,6 +264,10 @@ def _open_claim(request, policy, actor, now):
         at=now,
     )
     _check_repeat_claims(claim, now)
+    # R-ABUSE-1: a buyer the merchant reported from this policy before claiming.
+    report = MerchantReport.objects.filter(policy=policy).order_by("-created_at").first()
+    if report:
+        raise_flag(claim, Flag.MERCHANT_REPORTED, at=now, detail=report.note)
     return claim
 
 
@@ -934,8 +938,9 @@ def report_buyer(actor, *, note, claim=None, policy=None, now=None):
     report = MerchantReport.objects.create(
         shop_id=subject.shop_id, buyer=buyer, claim=claim, policy=policy or claim.policy, note=note, created_at=now
     )
-    if claim:
-        raise_flag(claim, Flag.MERCHANT_REPORTED, at=now, detail=note)
+    # Reported from a policy, the report concerns the claim open on it (R-ABUSE-1).
+    for concerned in [claim] if claim else Claim.objects.filter(policy=policy).open():
+        raise_flag(concerned, Flag.MERCHANT_REPORTED, at=now, detail=note)
     return report
 
 
