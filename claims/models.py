@@ -25,6 +25,7 @@ from .choices import (
 )
 from .choices import ClaimStatus as S
 from .querysets import ClaimQuerySet, MerchantReportQuerySet, RefundRequestQuerySet
+from .workflow import DEADLINES
 
 
 class Buyer(models.Model):
@@ -197,6 +198,13 @@ class Claim(ConcurrentTransitionMixin, models.Model):
     @property
     def decision(self):
         return self.decisions.order_by("-decided_at", "-id").first()
+
+    @property
+    def open_deadline(self):
+        """(label, time) of the deadline the current state runs against, or None (workflow.DEADLINES)."""
+        column, label = DEADLINES.get(self.status, (None, None))
+        at = getattr(self, column) if column else None
+        return (label, at) if at else None
 
     @property
     def partially_approved(self):

@@ -4,6 +4,7 @@ from audit.querysets import ScopedQuerySet
 
 from .choices import CLOSED_UNPAID, OPEN_STATES
 from .choices import ClaimStatus as S
+from .workflow import DEADLINES
 
 
 class ClaimQuerySet(ScopedQuerySet):
@@ -39,6 +40,17 @@ class ClaimQuerySet(ScopedQuerySet):
 
     def payout_pending(self, before):
         return self.filter(status=S.REFUNDED, refunded_at__lte=before)
+
+    def with_deadline(self):
+        """Annotate `deadline`: when the clock of the claim's current state runs out
+        (workflow.DEADLINES), or null in a state without one."""
+        return self.annotate(
+            deadline=models.Case(
+                *(models.When(status=state, then=models.F(column)) for state, (column, _label) in DEADLINES.items()),
+                default=None,
+                output_field=models.DateTimeField(),
+            )
+        )
 
 
 class RefundRequestQuerySet(ScopedQuerySet):

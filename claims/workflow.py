@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.actors import Role
 
+from .choices import ClaimStatus as S
+
 INSURER_SIDE = {Role.REVIEWER, Role.SUPERVISOR, Role.INSURER}
 STAFF = {Role.SERVICE_STAFF}
 TIMER = {Role.TIMER, Role.SYSTEM}
@@ -29,7 +31,18 @@ TRANSITIONS = {
     "pay_out": (_("Pay out"), TIMER),
     "report_buyer": (_("Report buyer"), {Role.MERCHANT}),
     "set_buyer_eligibility": (_("Revoke or restore buyer eligibility"), STAFF),
+    "review_report": (_("Review buyer report"), STAFF),
     "record_finding": (_("Record non-performance finding"), STAFF),
     "audit_automatic_decision": (_("Audit automatic decision"), INSURER_SIDE),
     "timeout": (_("Timer"), TIMER),
+}
+
+# The clock that runs in each state, and the column that holds its deadline (api.md `deadlines`).
+# Other states have no deadline of their own.
+DEADLINES = {
+    S.SUBMITTED: ("review_due_at", _("Decision due")),
+    S.EVIDENCE_REQUESTED: ("evidence_due_at", _("Buyer's evidence due")),
+    S.AWAITING_RETURN: ("return_due_at", _("Return tracking number due")),
+    S.AWAITING_RECEIPT: ("receipt_due_at", _("Receipt check due (then confirmed automatically)")),
+    S.REFUND_DUE: ("refund_due_by", _("Refund to the buyer due")),
 }

@@ -148,8 +148,16 @@ def covers_for(keys):
 
 
 def current_rate(enrolment, now=None):
+    return current_rates([enrolment], now).get(enrolment.pk)
+
+
+def current_rates(enrolments, now=None):
+    """{enrolment id: the Rate in force at `now`} for several enrolments, in one query."""
     now = now or timezone.now()
-    return enrolment.rates.filter(effective_from__lte=now).order_by("-effective_from", "-id").first()
+    in_force = {}
+    for rate in Rate.objects.filter(enrolment__in=enrolments, effective_from__lte=now).order_by("effective_from", "id"):
+        in_force[rate.enrolment_id] = rate
+    return in_force
 
 
 def record_rate(enrolment, rate, *, source, factors=None, reason="", now=None, user_id=None):
