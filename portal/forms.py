@@ -1,0 +1,294 @@
+"""Portal forms parse what the merchant typed; the services decide (style guide, practice 5)."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from claims import evidence as files
+from claims.choices import BusinessType, ReceiptRejection
+from claims.choices import ClaimStatus as S
+from claims.services import MERCHANT_EVIDENCE_STATES
+from ledger.models import EntryKind
+from merchants.models import Shop
+from merchants.services import SHOP_DETAIL_FIELDS
+from policies.choices import InvoiceStatus, PolicyStatus
+from zhibao.errors import DomainError
+
+from .access import merchant_actor
+
+
+class MerchantLoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "not_merchant": _("This is not a merchant account. Staff sign in at the admin, not in the merchant portal."),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if merchant_actor(user) is None:
+            raise ValidationError(self.error_messages["not_merchant"], code="not_merchant")
+
+
+# -- list filters: invalid input filters nothing rather than failing the page ---------------
+
+
+class ListFilter(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=64)
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset
+        return self.apply(queryset, {k: v for k, v in self.cleaned_data.items() if v not in ("", None, False)})
+
+    def apply(self, queryset, values):
+        raise NotImplementedError
+
+    @property
+    def active(self):
+        return self.is_bound and self.is_valid() and any(v not in ("", None, False) for v in self.cleaned_data.values())
+
+
+class RefundFilter(ListFilter):
+    business_type = forms.ChoiceField(
+        label=_("Business type"), required=False, choices=[("", _("All"))] + BusinessType.choices
+    )
+    field_order = ["business_type", "q"]
+
+    def apply(self, queryset, values):
+        if "business_type" in values:
+            queryset = queryset.filter(business_type=values["business_type"])
+        if "q" in values:
+            q = values["q"]
+            queryset = queryset.filter(Q(refund_id__icontains=q) | Q(sub_order__sub_order_id__icontains=q))
+        return queryset
+
+
+RECEIPT_CHECK = "receipt_check"
+OPEN = "open"
+OVERDUE, WITHIN_DAY, ANY_DEADLINE = "overdue", "24h", "any"
+
+
+class ClaimFilter(ListFilter):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            (OPEN, _("All open claims")),
+            (RECEIPT_CHECK, _("Parcels to check (in transit or delivered)")),
+            *S.choices,
+        ],
+    )
+    deadline = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[
+            ("", _("Any or none")),
+            (ANY_DEADLINE, _("Has an open deadline")),
+            (WITHIN_DAY, _("Due within 24 hours")),
+            (OVERDUE, _("Overdue")),
+        ],
+    )
+    field_order = ["status", "deadline", "q"]
+
+    def apply(self, queryset, values, now=None):
+        now = now or timezone.now()
+        status = values.get("status")
+        if status == OPEN:
+            queryset = queryset.open()
+        elif status == RECEIPT_CHECK:
+            queryset = queryset.filter(status__in=MERCHANT_EVIDENCE_STATES)
+        elif status:
+            queryset = queryset.filter(status=status)
+        deadline = values.get("deadline")
+        if deadline:
+            queryset = queryset.with_deadline().filter(deadline__isnull=False).order_by("deadline", "id")
+            if deadline == WITHIN_DAY:
+                queryset = queryset.filter(deadline__lt=now + dt.timedelta(hours=24))
+            elif deadline == OVERDUE:
+                queryset = queryset.filter(deadline__lt=now)
+        if "q" in values:
+            q = values["q"]
+            queryset = queryset.filter(
+                Q(claim_id__icontains=q)
+                | Q(sub_order__sub_order_id__icontains=q)
+                | Q(refund_request__refund_id__icontains=q)
+            )
+        return queryset
+
+
+class PolicyFilter(ListFilter):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + PolicyStatus.choices)
+    with_claims = forms.BooleanField(label=_("Only policies with claims"), required=False)
+    field_order = ["q", "status", "with_claims"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].label = _("Sub-order or policy no.")
+
+    def apply(self, queryset, values):
+        if "q" in values:
+            q = values["q"]
+            queryset = queryset.filter(Q(sub_order__sub_order_id__icontains=q) | Q(policy_no__icontains=q))
+        if "status" in values:
+            queryset = queryset.filter(status=values["status"])
+        if values.get("with_claims"):
+            queryset = queryset.filter(claims__isnull=False).distinct()
+        return queryset
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class LedgerFilter(ListFilter):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + EntryKind.choices)
+    start = forms.DateField(label=_("From (inclusive)"), required=False, widget=DateInput)
+    end = forms.DateField(label=_("To (inclusive)"), required=False, widget=DateInput)
+    field_order = ["kind", "start", "end"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["q"]
+
+    def apply(self, queryset, values):
+        if "kind" in values:
+            queryset = queryset.filter(kind=values["kind"])
+        if "start" in values:
+            queryset = queryset.filter(created_at__date__gte=values["start"])
+        if "end" in values:
+            queryset = queryset.filter(created_at__date__lte=values["end"])
+        return queryset
+
+
+class InvoiceFilter(ListFilter):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + InvoiceStatus.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["q"]
+
+    def apply(self, queryset, values):
+        if "status" in values:
+            queryset = queryset.filter(status=values["status"])
+        return queryset
+
+
+# -- actions -----------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Several photos or videos at once; each is checked from its bytes exactly as the API does
+    (claims.evidence.check_file), so a refused file is named with the reason."""
+
+    widget = MultipleFileInput(attrs={"accept": ",".join(files.ACCEPTED)})
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, list | tuple) else [data] if data else []
+        if not uploads:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        problems = []
+        for upload in uploads:
+            super().clean(upload, initial)
+            try:
+                files.check_file(upload, upload.content_type)
+            except DomainError as exc:
+                problems.append(
+                    ValidationError(
+                        _("%(name)s was not accepted: %(reason)s"), params={"name": upload.name, "reason": exc.message}
+                    )
+                )
+        if problems:
+            raise ValidationError(problems)
+        return list(uploads)
+
+
+class RejectReceiptForm(forms.Form):
+    """R-RET-3: one of the four reasons, a note, and photos or videos of the parcel as received."""
+
+    reason_code = forms.ChoiceField(label=_("Why do you reject the parcel?"), choices=ReceiptRejection.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text=_("What you found when you opened the parcel."),
+    )
+    uploads = EvidenceField(
+        label=_("Photos or videos of the parcel as received"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP photos, or MP4 videos; at most 20 MB each and 9 in all."),
+    )
+
+    def __init__(self, *args, on_file=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_file = on_file
+        if not on_file:
+            self.fields["uploads"].required = True
+
+    def clean_uploads(self):
+        uploads = self.cleaned_data["uploads"]
+        if self.on_file + len(uploads) > files.MAX_FILES_PER_SIDE:
+            raise ValidationError(
+                _("At most %(max)s files per claim; %(on_file)s are already on file."),
+                params={"max": files.MAX_FILES_PER_SIDE, "on_file": self.on_file},
+            )
+        return uploads
+
+
+class ReportBuyerForm(forms.Form):
+    note = forms.CharField(
+        label=_("What is wrong with this buyer?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text=_("The platform's service staff read this report; the buyer does not."),
+    )
+
+
+class InvoiceRequestForm(forms.Form):
+    """R-INV-1: the premiums of one insurer over a period."""
+
+    insurer = forms.ModelChoiceField(label=_("Insurer"), queryset=None, empty_label=None)
+    period_start = forms.DateField(label=_("Period start"), widget=DateInput)
+    period_end = forms.DateField(label=_("Period end"), widget=DateInput)
+    title = forms.CharField(label=_("Invoice title"), max_length=120, required=False)
+    tax_id = forms.CharField(label=_("Tax id"), max_length=40, required=False)
+
+    def __init__(self, *args, insurers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["insurer"].queryset = insurers
+
+
+class ApplyForm(forms.Form):
+    """R-ENR-2: the merchant picks one of the insurers that sell the plan."""
+
+    insurer = forms.ModelChoiceField(label=_("Insurer"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, enrolment, **kwargs):
+        super().__init__(*args, prefix=f"apply-{enrolment.pk}", **kwargs)
+        self.fields["insurer"].queryset = enrolment.plan.insurers.all()
+
+
+class ShopDetailsForm(forms.ModelForm):
+    """R-ENR-3 data; the change is made (and logged) by merchants.services.update_shop_details."""
+
+    class Meta:
+        model = Shop
+        fields = SHOP_DETAIL_FIELDS
+        widgets = {"return_address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # R-ENR-3: cover needs both; the portal never lets a merchant blank them out.
+        for name in ("return_address", "payout_account"):
+            self.fields[name].required = True

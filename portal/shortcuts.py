@@ -1,0 +1,28 @@
+"""Rendering a portal page, and turning a service's refusal into what the merchant reads."""
+
+from django.shortcuts import render
+
+from merchants.models import Shop
+from notices.models import Notice
+
+from .access import scoped
+
+
+def page(request, template, context=None, *, status=200):
+    """Render with what every portal page shows: the shop's name and its unread notices."""
+    context = {
+        "shop": scoped(request, Shop).only("name", "shop_id").first(),
+        "unread_notices": scoped(request, Notice).unread().count(),
+        **(context or {}),
+    }
+    return render(request, template, context, status=status)
+
+
+def form_error(form, exc):
+    """Put a DomainError on the form: its message above the form, its per-field problems on
+    the fields it names."""
+    form.add_error(None, exc.message)
+    for field, problems in exc.fields.items():
+        if field in form.fields:
+            for problem in problems:
+                form.add_error(field, str(problem))

@@ -1,0 +1,249 @@
+"""Refund requests and claims: lists, the claim page, the return and the receipt check (§5–§7)."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audit.services import history
+from claims import services
+from claims.choices import ClaimStatus as S
+from claims.choices import ReceiptRejection, Side
+from claims.models import Appeal, Claim, ReceiptDispute, RefundRequest
+from claims.services import MERCHANT_EVIDENCE_STATES
+from ledger.models import Entry
+from zhibao.errors import DomainError
+
+from ..access import get_scoped_or_404, merchant_required, scoped
+from ..forms import ClaimFilter, RefundFilter, RejectReceiptForm, ReportBuyerForm
+from ..lists import csv_response, paginate, wants_csv
+from ..shortcuts import form_error, page
+
+CLAIM_RELATED = ("refund_request", "sub_order", "policy", "plan")
+
+
+def _claim(request, claim_id):
+    return get_scoped_or_404(request, Claim, related=CLAIM_RELATED, claim_id=claim_id)
+
+
+def _to_claim(claim):
+    return redirect("portal:claim", claim_id=claim.claim_id)
+
+
+@merchant_required
+def refund_list(request):
+    """R-ROUTE-3: every request with its business type, filterable by it."""
+    filters = RefundFilter(request.GET)
+    requests = filters.filter(
+        scoped(request, RefundRequest)
+        .select_related("sub_order")
+        .prefetch_related(
+            Prefetch("claim", queryset=scoped(request, Claim).only("id", "claim_id", "status", "refund_request_id"))
+        )
+    )
+    if wants_csv(request):
+        return csv_response(
+            "refund-requests.csv",
+            [
+                (_("Refund id"), lambda r: r.refund_id),
+                (_("Sub-order"), lambda r: r.sub_order.sub_order_id),
+                (_("Business type"), lambda r: r.business_type),
+                (_("Not routed because"), lambda r: r.not_routed_because),
+                (_("Kind"), lambda r: r.kind),
+                (_("Reason"), lambda r: r.reason),
+                (_("Amount"), lambda r: r.amount),
+                (_("Requested at"), lambda r: r.requested_at),
+                (_("Claim"), lambda r: getattr(_claim_of(r), "claim_id", "")),
+                (_("Claim status"), lambda r: getattr(_claim_of(r), "status", "")),
+            ],
+            requests.iterator(chunk_size=500),
+        )
+    return page(request, "portal/refund_list.html", {"page_obj": paginate(request, requests), "filters": filters})
+
+
+def _claim_of(refund_request):
+    try:
+        return refund_request.claim
+    except Claim.DoesNotExist:
+        return None
+
+
+@merchant_required
+def claim_list(request):
+    filters = ClaimFilter(request.GET)
+    claims = filters.filter(scoped(request, Claim).select_related("refund_request", "sub_order"))
+    if wants_csv(request):
+        return csv_response(
+            "claims.csv",
+            [
+                (_("Claim"), lambda c: c.claim_id),
+                (_("Refund id"), lambda c: c.refund_request.refund_id),
+                (_("Sub-order"), lambda c: c.sub_order.sub_order_id),
+                (_("Kind"), lambda c: c.kind),
+                (_("Reason"), lambda c: c.reason),
+                (_("Status"), lambda c: c.status),
+                (_("Requested amount"), lambda c: c.requested_amount),
+                (_("Approved amount"), lambda c: c.approved_amount),
+                (_("Payout amount"), lambda c: c.payout_amount),
+                (_("Opened at"), lambda c: c.opened_at),
+                (_("Deadline"), lambda c: c.open_deadline[1] if c.open_deadline else None),
+                (_("Paid at"), lambda c: c.paid_at),
+            ],
+            claims.iterator(chunk_size=500),
+        )
+    return page(request, "portal/claim_list.html", {"page_obj": paginate(request, claims), "filters": filters})
+
+
+@merchant_required
+def claim_detail(request, claim_id):
+    claim = _claim(request, claim_id)
+    evidence = list(claim.evidence.all())
+    return page(
+        request,
+        "portal/claim_detail.html",
+        {
+            "claim": claim,
+            "buyer_evidence": [e for e in evidence if e.side == Side.BUYER],
+            "merchant_evidence": [e for e in evidence if e.side == Side.MERCHANT],
+            "decisions": claim.decisions.all(),
+            "timeline": history(claim),
+            "flags": claim.flags.all(),
+            "dispute": ReceiptDispute.objects.filter(claim=claim).first(),
+            "appeal": Appeal.objects.filter(claim=claim).first(),
+            "reports": claim.reports.all(),
+            "payments": scoped(request, Entry).filter(claim=claim),
+            "can_remind": claim.status == S.AWAITING_RETURN,
+            "can_check_receipt": claim.status in MERCHANT_EVIDENCE_STATES,
+        },
+    )
+
+
+@merchant_required
+def evidence_file(request, claim_id, pk):
+    """Evidence is served only through the claim it belongs to, so only to its own shop."""
+    claim = _claim(request, claim_id)
+    item = claim.evidence.filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Content-Disposition"] = f'inline; filename="{claim.claim_id}-{item.pk}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+@merchant_required
+def remind_buyer(request, claim_id):
+    """R-RET-2 (FAQ 12): while the buyer has not entered a tracking number."""
+    claim = _claim(request, claim_id)
+    try:
+        services.remind_buyer(claim, request.actor)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The buyer was reminded to enter the return tracking number."))
+    return _to_claim(claim)
+
+
+@merchant_required
+def confirm_receipt(request, claim_id):
+    """R-RET-3: the parcel came back as it should; the refund becomes due. A page asks first."""
+    claim = _claim(request, claim_id)
+    if request.method == "POST":
+        try:
+            services.confirm_receipt(claim, request.actor)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Receipt confirmed. Please refund the buyer through the platform."))
+        return _to_claim(claim)
+    return page(request, "portal/receipt_confirm.html", {"claim": claim})
+
+
+def _draft_key(claim):
+    return f"portal:reject-receipt:{claim.pk}"
+
+
+@merchant_required
+def reject_receipt(request, claim_id):
+    """R-RET-3, step 1: the reason, a note and the parcel's photos. The files are stored as the
+    shop's evidence on the claim; the rejection itself waits for step 2's confirmation."""
+    claim = _claim(request, claim_id)
+    if claim.status not in MERCHANT_EVIDENCE_STATES:
+        messages.info(request, _("This claim has no parcel waiting for your check."))
+        return _to_claim(claim)
+    on_file = claim.evidence.filter(side=Side.MERCHANT).count()
+    form = RejectReceiptForm(request.POST or None, request.FILES or None, on_file=on_file)
+    if request.method == "POST" and form.is_valid():
+        try:
+            for upload in form.cleaned_data["uploads"]:
+                services.add_evidence(
+                    claim,
+                    Side.MERCHANT,
+                    upload,
+                    request.actor,
+                    note=form.cleaned_data["note"],
+                    declared_type=upload.content_type,
+                )
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            request.session[_draft_key(claim)] = {
+                "reason_code": form.cleaned_data["reason_code"],
+                "note": form.cleaned_data["note"],
+            }
+            return redirect("portal:reject_receipt_confirm", claim_id=claim.claim_id)
+    return page(request, "portal/receipt_reject.html", {"claim": claim, "form": form, "on_file": on_file})
+
+
+@merchant_required
+def reject_receipt_confirm(request, claim_id):
+    """R-RET-3, step 2: the merchant sees what will be sent to service staff, then confirms."""
+    claim = _claim(request, claim_id)
+    draft = request.session.get(_draft_key(claim))
+    if not draft:
+        return redirect("portal:reject_receipt", claim_id=claim.claim_id)
+    if request.method == "POST":
+        try:
+            services.reject_receipt(claim, request.actor, reason_code=draft["reason_code"], note=draft["note"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            del request.session[_draft_key(claim)]
+            messages.success(request, _("The parcel was rejected. Service staff will review the dispute."))
+            return _to_claim(claim)
+    return page(
+        request,
+        "portal/receipt_reject_confirm.html",
+        {
+            "claim": claim,
+            "reason": ReceiptRejection(draft["reason_code"]).label,
+            "note": draft["note"],
+            "merchant_evidence": claim.evidence.filter(side=Side.MERCHANT),
+        },
+    )
+
+
+@merchant_required
+def report_claim_buyer(request, claim_id):
+    """R-ABUSE-1 (反馈买家问题) from a claim; the claim gets the merchant_reported flag."""
+    claim = _claim(request, claim_id)
+    return report_buyer(request, {"claim": claim}, reverse("portal:claim", args=[claim.claim_id]))
+
+
+def report_buyer(request, subject, back):
+    """The form behind both report links (a claim's and a policy's)."""
+    form = ReportBuyerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_buyer(request.actor, note=form.cleaned_data["note"], **subject)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Thank you: the buyer was reported to the platform's service staff."))
+            return redirect(back)
+    return page(request, "portal/report_buyer.html", {"form": form, "back": back, **subject})

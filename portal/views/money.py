@@ -1,0 +1,179 @@
+"""Policies, the ledger statement and premium invoices (§4, §8, §10)."""
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Sum
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from catalogue.models import Insurer, Plan
+from claims.models import Claim
+from ledger.models import Entry
+from ledger.services import balances
+from merchants.models import Shop
+from policies import services
+from policies.models import Invoice, Policy
+from zhibao.errors import DomainError
+
+from ..access import get_scoped_or_404, merchant_required, scoped
+from ..forms import InvoiceFilter, InvoiceRequestForm, LedgerFilter, PolicyFilter
+from ..lists import csv_response, paginate, wants_csv
+from ..shortcuts import form_error, page
+from .claims import report_buyer
+
+
+def _policies(request):
+    claims = scoped(request, Claim).only("id", "claim_id", "status", "policy_id").order_by("opened_at")
+    return (
+        scoped(request, Policy)
+        .select_related("sub_order", "plan", "insurer")
+        .prefetch_related(Prefetch("claims", queryset=claims))
+    )
+
+
+@merchant_required
+def policy_list(request):
+    filters = PolicyFilter(request.GET)
+    policies = filters.filter(_policies(request))
+    if wants_csv(request):
+        return csv_response(
+            "policies.csv",
+            [
+                (_("Policy no."), lambda p: p.policy_no),
+                (_("Sub-order"), lambda p: p.sub_order.sub_order_id),
+                (_("Order"), lambda p: p.sub_order.order_id),
+                (_("Plan"), lambda p: p.plan.code),
+                (_("Insurer"), lambda p: p.insurer.code),
+                (_("Status"), lambda p: p.status),
+                (_("Paid amount"), lambda p: p.sub_order.paid_amount),
+                (_("Rate"), lambda p: p.rate),
+                (_("Premium"), lambda p: p.premium),
+                (_("Issued at"), lambda p: p.issued_at),
+                (_("Cover starts"), lambda p: p.cover_starts_at),
+                (_("Cover ends"), lambda p: p.cover_ends_at),
+                (_("Claim paid"), lambda p: p.claim_paid),
+                (_("Claims"), lambda p: " ".join(c.claim_id for c in p.claims.all())),
+            ],
+            policies.iterator(chunk_size=500),
+        )
+    return page(request, "portal/policy_list.html", {"page_obj": paginate(request, policies), "filters": filters})
+
+
+@merchant_required
+def policy_detail(request, policy_no):
+    policy = get_scoped_or_404(request, Policy, related=("sub_order", "plan", "insurer"), policy_no=policy_no)
+    return page(
+        request,
+        "portal/policy_detail.html",
+        {
+            "policy": policy,
+            "claims": scoped(request, Claim).filter(policy=policy).select_related("refund_request"),
+            "entries": scoped(request, Entry).filter(policy=policy),
+        },
+    )
+
+
+@merchant_required
+def report_policy_buyer(request, policy_no):
+    """R-ABUSE-1 (反馈买家问题) from a policy."""
+    policy = get_scoped_or_404(request, Policy, related=("sub_order",), policy_no=policy_no)
+    return report_buyer(request, {"policy": policy}, reverse("portal:policy", args=[policy.policy_no]))
+
+
+@merchant_required
+def ledger(request):
+    """R-PAY-4: every movement of the shop's money and points, and the totals they add up to."""
+    filters = LedgerFilter(request.GET)
+    entries = filters.filter(scoped(request, Entry)).select_related("plan", "policy", "claim")
+    if wants_csv(request):
+        return csv_response(
+            "ledger.csv",
+            [
+                (_("At"), lambda e: e.created_at),
+                (_("Kind"), lambda e: e.kind),
+                (_("Amount"), lambda e: e.amount),
+                (_("Points"), lambda e: e.points),
+                (_("Plan"), lambda e: e.plan.code),
+                (_("Policy no."), lambda e: e.policy.policy_no if e.policy else ""),
+                (_("Claim"), lambda e: e.claim.claim_id if e.claim else ""),
+                (_("Payee"), lambda e: e.payee),
+                (_("Memo"), lambda e: e.memo),
+            ],
+            entries.iterator(chunk_size=500),
+        )
+    totals = balances(entries.select_related(None), by=("plan",))
+    plans = Plan.objects.in_bulk([plan_id for (plan_id,) in totals])
+    return page(
+        request,
+        "portal/ledger.html",
+        {
+            "page_obj": paginate(request, entries),
+            "filters": filters,
+            "totals": [(plans[plan_id], group) for (plan_id,), group in totals.items()],
+        },
+    )
+
+
+@merchant_required
+def invoice_list(request):
+    filters = InvoiceFilter(request.GET)
+    invoices = filters.filter(scoped(request, Invoice).select_related("insurer"))
+    if wants_csv(request):
+        return csv_response(
+            "invoices.csv",
+            [
+                (_("Invoice request no."), lambda i: i.invoice_no),
+                (_("Insurer"), lambda i: i.insurer.code),
+                (_("Period start"), lambda i: i.period_start),
+                (_("Period end"), lambda i: i.period_end),
+                (_("Policies"), lambda i: i.policy_count),
+                (_("Total premiums"), lambda i: i.total),
+                (_("Status"), lambda i: i.status),
+                (_("Requested at"), lambda i: i.requested_at),
+                (_("Due by"), lambda i: i.due_at),
+                (_("Late"), lambda i: i.is_late),
+                (_("Courier"), lambda i: i.carrier),
+                (_("Courier tracking no."), lambda i: i.tracking_number),
+            ],
+            invoices.iterator(chunk_size=500),
+        )
+    return page(request, "portal/invoice_list.html", {"page_obj": paginate(request, invoices), "filters": filters})
+
+
+@merchant_required
+def invoice_detail(request, invoice_no):
+    invoice = get_scoped_or_404(request, Invoice, related=("insurer",), invoice_no=invoice_no)
+    policies = scoped(request, Policy).filter(invoice=invoice).select_related("sub_order")
+    return page(request, "portal/invoice_detail.html", {"invoice": invoice, "page_obj": paginate(request, policies)})
+
+
+@merchant_required
+def invoice_request(request):
+    """R-INV-1: choose an insurer and a period, see the policies and the total, then request.
+
+    The preview is a GET (it changes nothing and pages like any list); the request is a POST."""
+    shop = scoped(request, Shop).get()
+    insurers = Insurer.objects.filter(pk__in=scoped(request, Policy).values("insurer_id"))
+    data = request.POST if request.method == "POST" else request.GET if "period_start" in request.GET else None
+    form = InvoiceRequestForm(data, insurers=insurers)
+    preview = None
+    if form.is_valid():
+        values = form.cleaned_data
+        if request.method == "POST":
+            try:
+                invoice = services.request_invoice(shop, values["insurer"], request.actor, **_invoice_terms(values))
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Invoice requested."))
+                return redirect("portal:invoice", invoice_no=invoice.invoice_no)
+        policies = services.invoiceable_policies(shop, values["insurer"], values["period_start"], values["period_end"])
+        preview = {
+            "page_obj": paginate(request, policies.order_by("issued_at", "id")),
+            "summary": policies.aggregate(count=Count("id"), total=Sum("premium")),
+        }
+    return page(request, "portal/invoice_request.html", {"form": form, "preview": preview})
+
+
+def _invoice_terms(values):
+    return {k: values[k] for k in ("period_start", "period_end", "title", "tax_id")}
