@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "ledger",
     "notices",
     "pricing",
+    "portal",
 ]
 
 MIDDLEWARE = [
