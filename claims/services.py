@@ -388,7 +388,8 @@ def _cap_for(claim):
 
 def decide(claim, outcome, actor, *, problem_code="", approved_amount=None, reason="", now=None):
     """R-REV-2, R-REV-3, R-REV-4: the insurer's decision, or its request for more evidence."""
-    _authorize(actor, "decide_automatically" if actor.role in (Role.TIMER, Role.SYSTEM) else "decide", claim)
+    # Only the insurer side decides here; the one automatic decision is the fast lane (R-REV-6).
+    _authorize(actor, "decide", claim)
     with transaction.atomic():
         return _decide(_locked(claim), outcome, actor, problem_code, approved_amount, (reason or "").strip(), _now(now))
 

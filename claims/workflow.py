@@ -18,7 +18,6 @@ TRANSITIONS = {
     "add_buyer_evidence": (_("Add buyer evidence"), {Role.PLATFORM}),
     "add_merchant_evidence": (_("Add merchant evidence"), {Role.MERCHANT}),
     "decide": (_("Decide"), INSURER_SIDE),
-    "decide_automatically": (_("Fast-lane decision"), TIMER),
     "record_return_shipment": (_("Record return shipment"), {Role.PLATFORM}),
     "mark_delivered": (_("Mark delivered"), {Role.PLATFORM}),
     "confirm_receipt": (_("Confirm receipt"), {Role.MERCHANT} | TIMER),
