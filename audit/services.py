@@ -6,7 +6,14 @@ from .models import TransitionLog
 
 def record_transition(obj, *, transition, source, target, actor, reason="", at=None):
     """Write the audit row for a state change of `obj` (called inside the changing transaction)."""
-    return TransitionLog.objects.create(
+    row = transition_row(obj, transition=transition, source=source, target=target, actor=actor, reason=reason, at=at)
+    row.save()
+    return row
+
+
+def transition_row(obj, *, transition, source, target, actor, reason="", at=None):
+    """The unsaved audit row of a state change: record_transition saves one, bulk writers many."""
+    return TransitionLog(
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,
         transition=transition,
@@ -28,6 +35,20 @@ def history(obj):
     )
 
 
+def histories(objects):
+    """{pk: [rows]} for objects of one model, in one query (a page of an API list)."""
+    objects = list(objects)
+    if not objects:
+        return {}
+    rows = {}
+    logs = TransitionLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(objects[0]), object_id__in=[obj.pk for obj in objects]
+    ).order_by("at", "id")
+    for log in logs:
+        rows.setdefault(log.object_id, []).append(log)
+    return rows
+
+
 def apply_transition(obj, name, actor, *, at, reason="", **kwargs):
     """Run the FSM transition `name` on `obj`, save it, and write its audit row.
 
@@ -36,18 +57,32 @@ def apply_transition(obj, name, actor, *, at, reason="", **kwargs):
     Must run inside the caller's transaction: the FSM's optimistic lock refuses the save if
     another process changed the state since `obj` was read, and the whole use case rolls back.
     """
-    from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+    from django_fsm import ConcurrentTransition
 
     from zhibao.errors import transition_refused
 
-    field = obj._meta.get_field("status")
-    source = field.value_from_object(obj)
+    source = run_transition(obj, name, at=at, reason=reason, **kwargs)
+    try:
+        obj.save()
+    except ConcurrentTransition as exc:
+        raise transition_refused(obj, name, source) from exc
+    return record_transition(obj, transition=name, source=source, target=obj.status, actor=actor, reason=reason, at=at)
+
+
+def run_transition(obj, name, *, at, reason="", **kwargs):
+    """Run the FSM transition `name` on `obj` in memory only, refused exactly as apply_transition
+    refuses it; returns the state it left. Bulk writers save the objects and their audit rows
+    (transition_row) themselves, on rows they hold locked."""
+    from django_fsm import TransitionNotAllowed, can_proceed
+
+    from zhibao.errors import transition_refused
+
+    source = obj._meta.get_field("status").value_from_object(obj)
     method = getattr(obj, name)
     if not can_proceed(method):
         raise transition_refused(obj, name, source)
     try:
         method(at=at, reason=reason, **kwargs)
-        obj.save()
-    except (TransitionNotAllowed, ConcurrentTransition) as exc:
+    except TransitionNotAllowed as exc:
         raise transition_refused(obj, name, source) from exc
-    return record_transition(obj, transition=name, source=source, target=obj.status, actor=actor, reason=reason, at=at)
+    return source

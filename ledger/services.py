@@ -11,7 +11,7 @@ from zhibao.errors import Conflict
 from .models import Entry, EntryKind
 
 
-def post(
+def entry(
     kind,
     *,
     shop_id,
@@ -26,23 +26,33 @@ def post(
     memo="",
     at=None,
 ):
+    """An unsaved entry, for post() or post_many()."""
+    return Entry(
+        kind=kind,
+        amount=amount,
+        points=points,
+        shop_id=shop_id,
+        insurer_id=insurer_id,
+        plan_id=plan_id,
+        policy_id=policy_id,
+        claim_id=claim_id,
+        finding_id=finding_id,
+        payee=payee,
+        memo=memo,
+        created_at=at or timezone.now(),
+    )
+
+
+def post(kind, **fields):
     """Write one entry. A second entry the constraints forbid raises Conflict and writes nothing."""
+    return post_many([entry(kind, **fields)])[0]
+
+
+def post_many(entries):
+    """Write entries in one statement, all or none: one the constraints forbid raises Conflict."""
     try:
         with transaction.atomic():
-            return Entry.objects.create(
-                kind=kind,
-                amount=amount,
-                points=points,
-                shop_id=shop_id,
-                insurer_id=insurer_id,
-                plan_id=plan_id,
-                policy_id=policy_id,
-                claim_id=claim_id,
-                finding_id=finding_id,
-                payee=payee,
-                memo=memo,
-                created_at=at or timezone.now(),
-            )
+            return Entry.objects.bulk_create(entries)
     except IntegrityError as exc:
         raise Conflict("This movement is already in the ledger.", code="already_recorded") from exc
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actors import Actor, require
-from audit.services import apply_transition, record_transition
+from audit.models import TransitionLog
+from audit.services import apply_transition, record_transition, run_transition, transition_row
 from catalogue.models import Holiday, Plan
 from catalogue.money import to_fen
 from catalogue.timeutil import SHANGHAI, add_working_days, shanghai_midnight
@@ -17,7 +18,8 @@ from ledger import services as ledger
 from ledger.models import EntryKind
 from merchants.models import Shop
 from merchants.services import covers_for
-from notices.services import publish
+from notices.services import event as notice_event
+from notices.services import publish, publish_many
 from zhibao.errors import Conflict, RuleViolation
 
 from .choices import InvoiceStatus, NotCovered, OrderEventType, PolicyStatus
@@ -104,8 +106,12 @@ def record_order_events(events, actor):
     """Apply shipped / receipt_confirmed / cancelled events in order (R-POL-2, R-POL-4).
 
     An unknown sub-order refuses the whole call. Replays are no-ops. Returns one outcome per
-    event: "applied", "replayed", or "refused" with a code (a cancellation of a policy whose
-    claim is open or paid)."""
+    event: "applied", "replayed", "ignored" (a shipment after a cancellation), or "refused" with
+    a code (a cancellation of a policy whose claim is open or paid).
+
+    One event or a thousand go through the same rules; what they change is collected and written
+    in a fixed number of statements (bulk inserts and updates on rows held locked), so the number
+    of queries does not grow with the number of events."""
     require(actor, "record_events", TRANSITIONS)
     ids = {e["sub_order_id"] for e in events}
     orders = (
@@ -121,104 +127,166 @@ def record_order_events(events, actor):
             fields={"sub_order_id": unknown[:100]},
         )
     policies = {p.sub_order_id: p for p in Policy.objects.select_for_update().filter(sub_order__in=orders.values())}
+    cancelling = {orders[e["sub_order_id"]].pk for e in events if e["type"] == OrderEventType.CANCELLED}
+    batch = _Changes(actor, policies, cancelling)
     handlers = {
         OrderEventType.SHIPPED: _shipped,
         OrderEventType.RECEIPT_CONFIRMED: _receipt_confirmed,
         OrderEventType.CANCELLED: _cancelled,
     }
-    return [handlers[e["type"]](orders[e["sub_order_id"]], policies, e["at"], actor) for e in events]
+    outcomes = [handlers[e["type"]](orders[e["sub_order_id"]], batch, e["at"]) for e in events]
+    batch.write()
+    return outcomes
+
+
+class _Changes:
+    """What one call of record_order_events changes, held in memory and then written at once."""
+
+    ORDER_FIELDS = ("shipped_at", "receipt_confirmed_at", "cancelled_at")
+    POLICY_FIELDS = ("status", "cover_starts_at", "cover_ends_at", "cancelled_at")
+
+    def __init__(self, actor, policies, cancelling):
+        self.actor = actor
+        self.policies = policies  # sub-order pk → policy, existing or issued by this call
+        self.orders = {}
+        self.new_policies = []
+        self.changed_policies = {}
+        self.transitions = []  # (policy, name, source, target, at, reason)
+        self.entries = []  # (kind, policy, at)
+        self.issued = []  # (policy, order, at)
+        self.with_open_claims = _policies_with_open_claims([p for key, p in policies.items() if key in cancelling])
+
+    def order_changed(self, order):
+        self.orders[order.pk] = order
+
+    def issue(self, order, at):
+        """R-POL-2: the policy is issued at shipment, its premium charged in the ledger (R-POL-3)."""
+        plan = order.warranty_plan
+        policy = Policy(
+            sub_order=order,
+            enrolment_id=order.enrolment_id,
+            shop_id=order.shop_id,
+            plan=plan,
+            insurer_id=order.insurer_id,
+            rate=order.rate,
+            premium=premium_for(order.paid_amount, order.rate),
+            coverage_hours=plan.coverage_hours,
+            return_shipping_allowance=plan.return_shipping_allowance,
+            issued_at=at,
+        )
+        self.policies[order.pk] = policy
+        self.new_policies.append(policy)
+        self.transitions.append((policy, "issue", "", PolicyStatus.ISSUED, at, ""))
+        self.entries.append((EntryKind.PREMIUM_CHARGED, policy, at))
+        self.issued.append((policy, order, at))
+        return policy
+
+    def move(self, policy, name, *, at, reason="", **kwargs):
+        source = run_transition(policy, name, at=at, reason=reason, **kwargs)
+        if policy.pk:
+            self.changed_policies[policy.pk] = policy
+        self.transitions.append((policy, name, source, policy.status, at, reason))
+
+    def cancel(self, policy, at):
+        """R-POL-2: a cancellation after shipping cancels the policy and refunds its premium."""
+        self.move(policy, "cancel", at=at, reason=_("Order cancelled after shipping"))
+        self.entries.append((EntryKind.PREMIUM_REFUNDED, policy, at))
+
+    def write(self):
+        Policy.objects.bulk_create(self.new_policies)
+        if self.changed_policies:
+            Policy.objects.bulk_update(self.changed_policies.values(), self.POLICY_FIELDS)
+        if self.orders:
+            SubOrder.objects.bulk_update(self.orders.values(), self.ORDER_FIELDS)
+        TransitionLog.objects.bulk_create(
+            transition_row(
+                policy, transition=name, source=source, target=target, actor=self.actor, reason=reason, at=at
+            )
+            for policy, name, source, target, at, reason in self.transitions
+        )
+        ledger.post_many(
+            [
+                ledger.entry(
+                    kind,
+                    amount=policy.premium,
+                    shop_id=policy.shop_id,
+                    insurer_id=policy.insurer_id,
+                    plan_id=policy.plan_id,
+                    policy_id=policy.pk,
+                    at=at,
+                )
+                for kind, policy, at in self.entries
+            ]
+        )
+        publish_many(
+            [
+                notice_event(
+                    "policy.issued",
+                    _("Policy %(no)s issued for sub-order %(sub)s.")
+                    % {"no": policy.policy_no, "sub": order.sub_order_id},
+                    shop_id=policy.shop_id,
+                    insurer_id=policy.insurer_id,
+                    policy_id=policy.pk,
+                    data={
+                        "policy_no": policy.policy_no,
+                        "sub_order_id": order.sub_order_id,
+                        "premium": str(policy.premium),
+                    },
+                    at=at,
+                )
+                for policy, order, at in self.issued
+            ]
+        )
+
+
+def _policies_with_open_claims(policies):
+    """Policies whose cancellation R-POL-2 refuses: a claim on them is open (or paid, see caller)."""
+    if not policies:
+        return set()
+    # The claims app sits above this one: reach its rows through the reverse relation.
+    claims = Policy.claims.field.model.objects.filter(policy__in=policies).open()
+    return set(claims.values_list("policy_id", flat=True))
 
 
 def _outcome(order, event_type, result, code=""):
     return {"sub_order_id": order.sub_order_id, "type": event_type, "result": result, "code": code}
 
 
-def _shipped(order, policies, at, actor):
+def _shipped(order, batch, at):
     if order.shipped_at or order.cancelled_at:
         # Replayed, or cancelled before shipping: R-POL-2 gives such an order no policy.
         return _outcome(order, "shipped", "replayed" if order.shipped_at else "ignored")
     order.shipped_at = at
-    SubOrder.objects.filter(pk=order.pk).update(shipped_at=at)
+    batch.order_changed(order)
     if order.covered:
-        policies[order.pk] = policy = issue_policy(order, actor, at=at)
+        policy = batch.issue(order, at)
         if order.receipt_confirmed_at:
-            apply_transition(policy, "start_cover", actor, at=at, receipt_at=order.receipt_confirmed_at)
+            batch.move(policy, "start_cover", at=at, receipt_at=order.receipt_confirmed_at)
     return _outcome(order, "shipped", "applied")
 
 
-def issue_policy(order, actor, *, at):
-    """R-POL-2: the policy is issued at shipment, its premium charged in the ledger (R-POL-3)."""
-    plan = order.warranty_plan
-    policy = Policy.objects.create(
-        sub_order=order,
-        enrolment_id=order.enrolment_id,
-        shop_id=order.shop_id,
-        plan=plan,
-        insurer_id=order.insurer_id,
-        rate=order.rate,
-        premium=premium_for(order.paid_amount, order.rate),
-        coverage_hours=plan.coverage_hours,
-        return_shipping_allowance=plan.return_shipping_allowance,
-        issued_at=at,
-    )
-    record_transition(policy, transition="issue", source="", target=PolicyStatus.ISSUED, actor=actor, at=at)
-    ledger.post(
-        EntryKind.PREMIUM_CHARGED,
-        amount=policy.premium,
-        shop_id=policy.shop_id,
-        insurer_id=policy.insurer_id,
-        plan_id=plan.pk,
-        policy_id=policy.pk,
-        at=at,
-    )
-    publish(
-        "policy.issued",
-        _("Policy %(no)s issued for sub-order %(sub)s.") % {"no": policy.policy_no, "sub": order.sub_order_id},
-        shop_id=policy.shop_id,
-        insurer_id=policy.insurer_id,
-        policy_id=policy.pk,
-        data={"policy_no": policy.policy_no, "sub_order_id": order.sub_order_id, "premium": str(policy.premium)},
-        at=at,
-    )
-    return policy
-
-
-def _receipt_confirmed(order, policies, at, actor):
+def _receipt_confirmed(order, batch, at):
     if order.receipt_confirmed_at:
         return _outcome(order, "receipt_confirmed", "replayed")
     order.receipt_confirmed_at = at
-    SubOrder.objects.filter(pk=order.pk).update(receipt_confirmed_at=at)
-    policy = policies.get(order.pk)
+    batch.order_changed(order)
+    policy = batch.policies.get(order.pk)
     if policy and policy.status == PolicyStatus.ISSUED:
-        apply_transition(policy, "start_cover", actor, at=at, receipt_at=at)
+        batch.move(policy, "start_cover", at=at, receipt_at=at)
     return _outcome(order, "receipt_confirmed", "applied")
 
 
-def _cancelled(order, policies, at, actor):
+def _cancelled(order, batch, at):
     if order.cancelled_at:
         return _outcome(order, "cancelled", "replayed")
-    policy = policies.get(order.pk)
+    policy = batch.policies.get(order.pk)
     if policy and policy.status in (PolicyStatus.ISSUED, PolicyStatus.IN_COVER):
-        if policy.claim_paid or policy.claims.open().exists():
+        if policy.claim_paid or policy.pk in batch.with_open_claims:
             return _outcome(order, "cancelled", "refused", "claim_open")
-        cancel_policy(policy, actor, at=at)
+        batch.cancel(policy, at)
     order.cancelled_at = at
-    SubOrder.objects.filter(pk=order.pk).update(cancelled_at=at)
+    batch.order_changed(order)
     return _outcome(order, "cancelled", "applied")
-
-
-def cancel_policy(policy, actor, *, at):
-    """R-POL-2: a cancellation after shipping cancels the policy and refunds its premium."""
-    apply_transition(policy, "cancel", actor, at=at, reason=_("Order cancelled after shipping"))
-    ledger.post(
-        EntryKind.PREMIUM_REFUNDED,
-        amount=policy.premium,
-        shop_id=policy.shop_id,
-        insurer_id=policy.insurer_id,
-        plan_id=policy.plan_id,
-        policy_id=policy.pk,
-        at=at,
-    )
 
 
 def expire_policies(now, limit=500):

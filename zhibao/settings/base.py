@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "claims",
     "ledger",
     "notices",
+    "integrations",
     "pricing",
     "portal",
 ]
@@ -78,6 +79,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # Bulk API calls stay one statement per table (see zhibao/db/sqlite3).
+    DATABASES["default"]["ENGINE"] = "zhibao.db.sqlite3"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -151,6 +154,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "process-deadlines": {"task": "claims.tasks.process_deadlines", "schedule": 60.0},
+    # Webhook retries (and first attempts whose task was lost); the rows are the retry state.
+    "send-due-webhooks": {"task": "integrations.tasks.send_due_webhooks", "schedule": 60.0},
+    "purge-idempotency-records": {"task": "integrations.tasks.purge_idempotency_records", "schedule": 3600.0},
     # R-RATE-1: monthly repricing, 03:00 Shanghai on the 1st.
     "recompute-rates": {"task": "pricing.tasks.recompute_rates", "schedule": crontab(minute=0, hour=3, day_of_month=1)},
 }
@@ -160,11 +166,27 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "zhibao@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.authentication.IsApiClient"],
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.authentication.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "integrations.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zhibao integration API",
+    "DESCRIPTION": "The contract of ../shared/spec/api.md; how to integrate: docs/api.md.",
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"DecisionOutcomeEnum": "claims.choices.Outcome"},
+    "PREPROCESSING_HOOKS": ["integrations.api.schema.contract_paths"],
 }
+# Requests per client (DRF rate syntax); one bulk call of 1000 orders counts once.
+ZHIBAO_API_RATE = env("ZHIBAO_API_RATE", "1200/min")
+ZHIBAO_WEBHOOK_TIMEOUT = env_int("ZHIBAO_WEBHOOK_TIMEOUT", 10)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,128 @@
+"""Staff screens for integration clients (revoke a key) and the webhook delivery log (re-send).
+
+Clients and deliveries span every insurer and shop, so only platform staff see them; keys are
+issued with `python manage.py issue_api_token` and are never shown again."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from audit.actors import Actor, Channel, Role
+
+from . import services, webhooks
+from .models import ApiClient, WebhookAttempt, WebhookDelivery
+
+
+class PlatformStaffOnly:
+    def _platform_staff(self, request):
+        return Actor.for_user(request.user, Channel.ADMIN).role == Role.SERVICE_STAFF
+
+    def has_module_permission(self, request):
+        return self._platform_staff(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._platform_staff(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._platform_staff(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(PlatformStaffOnly, admin.ModelAdmin):
+    list_display = ("name", "role", "insurer", "shop", "key_prefix", "webhook_url", "active", "created_at")
+    list_filter = ("role", "active")
+    list_select_related = ("insurer", "shop")
+    search_fields = ("name", "key_prefix")
+    fields = ("name", "role", "insurer", "shop", "key_prefix", "webhook_url", "active", "created_at", "revoked_at")
+    readonly_fields = ("role", "insurer", "shop", "key_prefix", "active", "created_at", "revoked_at")
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected clients' keys"), permissions=["change"])
+    def revoke(self, request, queryset):
+        count = services.revoke(queryset)
+        self.message_user(
+            request,
+            ngettext("%d key revoked.", "%d keys revoked.", count) % count,
+            messages.SUCCESS,
+        )
+
+
+class AttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ("at", "status_code", "error", "duration_ms")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("pending", _("To be sent")), ("delivered", _("Delivered")), ("failed", _("Given up"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(next_attempt_at__isnull=False)
+        if self.value() == "delivered":
+            return queryset.filter(delivered_at__isnull=False)
+        if self.value() == "failed":
+            return queryset.filter(failed_at__isnull=False)
+        return queryset
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(PlatformStaffOnly, admin.ModelAdmin):
+    list_display = (
+        "event_type",
+        "client",
+        "created_at",
+        "state_label",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+    )
+    list_filter = (StateFilter, "event_type", "client")
+    list_select_related = ("client",)
+    search_fields = ("event_id",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = (
+        "client",
+        "event_id",
+        "event_type",
+        "payload",
+        "created_at",
+        "retry_until",
+        "next_attempt_at",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "delivered_at",
+        "failed_at",
+    )
+    inlines = [AttemptInline]
+    actions = ["resend"]
+
+    @admin.display(description=_("state"))
+    def state_label(self, delivery):
+        return delivery.state
+
+    @admin.action(description=_("Re-send the selected events"), permissions=["change"])
+    def resend(self, request, queryset):
+        count = webhooks.resend(queryset)
+        self.message_user(
+            request,
+            ngettext("%d event queued to be sent again.", "%d events queued to be sent again.", count) % count,
+            messages.SUCCESS,
+        )

@@ -1,0 +1,47 @@
+"""Issuing and revoking integration clients' keys (api.md Conventions)."""
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalogue.models import Insurer
+from merchants.models import Shop
+from zhibao.errors import RuleViolation
+
+from .models import ApiClient, ClientRole, hash_key
+
+
+@transaction.atomic
+def issue_client(name, *, role=ClientRole.PLATFORM, insurer_code=None, shop_id=None, webhook_url=""):
+    """Create a client; returns (client, key). The key is shown once and stored only as a hash;
+    a client with a webhook URL also gets the secret its events are signed with."""
+    insurer = shop = None
+    if role == ClientRole.INSURER:
+        insurer = Insurer.objects.filter(code=insurer_code or "").first()
+        if insurer is None:
+            raise RuleViolation(_("An insurer client needs --insurer with a known insurer code."), code="insurer")
+    elif role == ClientRole.MERCHANT:
+        shop = Shop.objects.filter(shop_id=shop_id or "").first()
+        if shop is None:
+            raise RuleViolation(_("A merchant client needs --shop with a known shop id."), code="shop")
+    if (role != ClientRole.INSURER and insurer_code) or (role != ClientRole.MERCHANT and shop_id):
+        raise RuleViolation(_("--insurer goes with --role insurer, --shop with --role merchant."), code="binding")
+    key = "zb_" + secrets.token_urlsafe(32)
+    client = ApiClient.objects.create(
+        name=name,
+        role=role,
+        insurer=insurer,
+        shop=shop,
+        key_hash=hash_key(key),
+        key_prefix=key[:10],
+        webhook_url=webhook_url,
+        webhook_secret=("whsec_" + secrets.token_urlsafe(32)) if webhook_url else "",
+    )
+    return client, key
+
+
+def revoke(clients, now=None):
+    """A revoked key is refused at once (401); its pending webhooks are given up on their next try."""
+    return clients.filter(active=True).update(active=False, revoked_at=now or timezone.now())

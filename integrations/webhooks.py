@@ -1,0 +1,194 @@
+"""Outbound webhooks (api.md, R-NOTE-1): one delivery row per event and client in scope, written
+in the publishing transaction and sent by a task once it commits.
+
+The row is the retry state. A sender first claims a due row with a conditional UPDATE, so two
+workers (the task started on commit and the sweeping beat task) never send the same attempt
+twice; a worker that dies mid-send leaves a lease that expires and the row is due again."""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from functools import partial
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from notices.models import Audience
+
+from .models import ApiClient, ClientRole, WebhookAttempt, WebhookDelivery
+
+RETRY_FOR = dt.timedelta(hours=24)
+FIRST_RETRY = dt.timedelta(minutes=1)
+LONGEST_WAIT = dt.timedelta(hours=1)
+# How long a claimed attempt is left to a sender before another may try.
+LEASE = dt.timedelta(minutes=2)
+SEND_CHUNK = 100
+
+
+def in_scope(client, event):
+    """Platform clients hear every event; an insurer's or a shop's only its own, and only what
+    the notices address to that side (staff escalations stay out of a merchant's hands)."""
+    if client.role == ClientRole.PLATFORM:
+        return True
+    if client.role == ClientRole.INSURER:
+        return Audience.INSURER in event["audiences"] and event["insurer_id"] == client.insurer_id
+    return Audience.MERCHANT in event["audiences"] and event["shop_id"] == client.shop_id
+
+
+def enqueue(notice_groups):
+    """Store the deliveries owed for these events; each group is the notices of one event.
+
+    Called by notices.publish inside the publishing transaction: a rollback takes the rows with
+    it, and the sending task is only started once the rows are committed."""
+    events = [_event(group) for group in notice_groups if group]
+    if not events:
+        return []
+    clients = list(ApiClient.objects.filter(active=True).exclude(webhook_url=""))
+    deliveries = [
+        WebhookDelivery(
+            client=client,
+            event_id=event["id"],
+            event_type=event["type"],
+            payload=event["body"],
+            created_at=event["at"],
+            retry_until=event["at"] + RETRY_FOR,
+            next_attempt_at=event["at"],
+        )
+        for event in events
+        for client in clients
+        if in_scope(client, event)
+    ]
+    if not deliveries:
+        return []
+    created = WebhookDelivery.objects.bulk_create(deliveries)
+    ids = [delivery.pk for delivery in created]
+    from .tasks import deliver_webhooks
+
+    for start in range(0, len(ids), SEND_CHUNK):
+        transaction.on_commit(partial(deliver_webhooks.delay, ids[start : start + SEND_CHUNK]))
+    return created
+
+
+def _event(notices):
+    first = notices[0]
+    event_id = uuid.uuid4()
+    at = first.created_at
+    return {
+        "id": event_id,
+        "type": first.event_type,
+        "at": at,
+        "shop_id": first.shop_id,
+        "insurer_id": first.insurer_id,
+        "audiences": {notice.audience for notice in notices},
+        "body": {
+            "id": str(event_id),
+            "type": first.event_type,
+            "created_at": timezone.localtime(at).isoformat(),
+            "data": first.data,
+        },
+    }
+
+
+def body_bytes(payload):
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def signature(secret, timestamp, body):
+    """`Zhibao-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (api.md)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def backoff(attempts):
+    """1 min, 2 min, 4 min … doubling after each failed attempt, at most an hour apart."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+
+
+def send(delivery_id, now=None):
+    """Make one attempt at a due delivery, if no other sender holds it. Returns the attempt or None."""
+    now = now or timezone.now()
+    claimed = (
+        WebhookDelivery.objects.due(now)
+        .filter(pk=delivery_id)
+        .update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        # Delivered, given up, not due yet, or another sender got there first.
+        return None
+    delivery = WebhookDelivery.objects.select_related("client").get(pk=delivery_id)
+    client = delivery.client
+    status_code, error, elapsed = None, "", 0
+    if not client.active or not client.webhook_url:
+        error = "The client was revoked or has no webhook URL."
+    else:
+        status_code, error, elapsed = _post(client, delivery.payload)
+    return _record(delivery, now, status_code, error, elapsed)
+
+
+def _post(client, payload):
+    body = body_bytes(payload)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Zhibao-Webhooks/1",
+        "Zhibao-Signature": signature(client.webhook_secret, int(time.time()), body),
+    }
+    started = time.monotonic()
+    try:
+        response = requests.post(
+            client.webhook_url,
+            data=body,
+            headers=headers,
+            timeout=settings.ZHIBAO_WEBHOOK_TIMEOUT,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:300], _ms(started)
+    return response.status_code, "", _ms(started)
+
+
+def _ms(started):
+    return int((time.monotonic() - started) * 1000)
+
+
+def _record(delivery, now, status_code, error, elapsed):
+    attempt = WebhookAttempt.objects.create(
+        delivery=delivery, at=now, status_code=status_code, error=error, duration_ms=elapsed
+    )
+    changes = {"last_status_code": status_code, "last_error": error}
+    if status_code is not None and 200 <= status_code < 300:
+        changes.update(delivered_at=now, next_attempt_at=None)
+    else:
+        retry_at = now + backoff(delivery.attempts)
+        if retry_at > delivery.retry_until or not delivery.client.active:
+            changes.update(failed_at=now, next_attempt_at=None)
+        else:
+            changes.update(next_attempt_at=retry_at)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(**changes)
+    return attempt
+
+
+def send_due(now=None, limit=500):
+    """Send what is due (first attempts whose task was lost, and retries). Beat runs this."""
+    now = now or timezone.now()
+    ids = list(WebhookDelivery.objects.due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    return sum(send(pk, now) is not None for pk in ids)
+
+
+@transaction.atomic
+def resend(deliveries, now=None):
+    """Staff's re-send: the delivery is due again now and retried for another 24 h."""
+    now = now or timezone.now()
+    ids = list(deliveries.values_list("pk", flat=True))
+    WebhookDelivery.objects.filter(pk__in=ids).update(
+        next_attempt_at=now, retry_until=now + RETRY_FOR, delivered_at=None, failed_at=None
+    )
+    from .tasks import deliver_webhooks
+
+    transaction.on_commit(partial(deliver_webhooks.delay, ids))
+    return len(ids)
