@@ -4,6 +4,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -370,3 +372,14 @@ def test_r_exit_2_an_order_placed_while_active_but_shipped_after_exit_gets_its_p
     world.event(sub_order, "receipt_confirmed", world.now - dt.timedelta(days=1))
     request = world.refund(sub_order, kind="refund_only")
     assert (request.business_type, request.claim.insurer) == ("warranty", world.insurer)
+
+
+def test_recording_orders_takes_as_many_queries_for_one_as_for_many(world):
+    def queries_for(count, prefix):
+        items = [order_item(world, f"{prefix}-{n}") for n in range(count)]
+        with CaptureQueriesContext(connection) as captured:
+            results = policies.record_orders(items, world.platform)
+        assert all(created for _order, created in results)
+        return len(captured)
+
+    assert queries_for(1, "one") == queries_for(60, "many")
