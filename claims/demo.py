@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from accounts.models import Membership
+from accounts.services import bind
 from audit.actors import Actor, Channel, Role
 from catalogue.models import Insurer, Plan
 from merchants import services as merchants
@@ -61,12 +61,12 @@ def _users(insurer, shops):
         Role.SERVICE_STAFF: {},
     }
     for username, role, where in USERS:
-        user, created = User.objects.get_or_create(username=username, defaults={"is_staff": role != Role.MERCHANT})
+        user, created = User.objects.get_or_create(username=username)
         if created:
             user.set_password(PASSWORD)
             user.save()
         binding = bindings[role] if role in bindings else {"shop": shops[0] if username == "merchant" else shops[1]}
-        Membership.objects.get_or_create(user=user, defaults={"role": role, **binding})
+        bind(user, role, **binding)  # idempotent; also puts users of an older seed in their group
         logins.append((username, PASSWORD, where))
     admin, created = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
     if created:

@@ -11,7 +11,9 @@ from ledger.models import Entry, EntryKind
 from .choices import DisputeOutcome, Outcome
 from .models import Claim, ClaimFlag, Decision, ReceiptDispute
 
-GROUPS = {"plan": "plan_id", "insurer": "insurer_id", "shop": "shop_id"}
+GROUPS = {"plan": "plan_id", "insurer": "insurer_id", "shop": "shop_id", "reason": "reason"}
+# Money moves per policy, not per refund reason: grouped by reason, the figures carry no money.
+MONEY_GROUPS = ("plan", "insurer", "shop")
 
 
 def _percentile(values, share):
@@ -89,10 +91,14 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
     )
     for f in flagged.values(f"claim__{key}", "claim__buyer_id"):
         row(f[f"claim__{key}"])["flagged_buyers"].add(f["claim__buyer_id"])
-    money = entries.values(key).annotate(
-        charged=Sum("amount", filter=Q(kind=EntryKind.PREMIUM_CHARGED)),
-        refunded=Sum("amount", filter=Q(kind=EntryKind.PREMIUM_REFUNDED)),
-        paid=Sum("amount", filter=Q(kind__in=(EntryKind.CLAIM_PAID, EntryKind.SHIPPING_ALLOWANCE_PAID))),
+    money = (
+        entries.values(key).annotate(
+            charged=Sum("amount", filter=Q(kind=EntryKind.PREMIUM_CHARGED)),
+            refunded=Sum("amount", filter=Q(kind=EntryKind.PREMIUM_REFUNDED)),
+            paid=Sum("amount", filter=Q(kind__in=(EntryKind.CLAIM_PAID, EntryKind.SHIPPING_ALLOWANCE_PAID))),
+        )
+        if group in MONEY_GROUPS
+        else ()
     )
     for m in money:
         r = row(m[key])

@@ -973,6 +973,25 @@ def set_buyer_eligibility(buyer, actor, *, revoke, reason, now=None):
     return buyer
 
 
+@transaction.atomic
+def review_report(report, actor, *, note, revoke=False, now=None):
+    """R-ABUSE-1 / R-ABUSE-2: staff look into a merchant's report of a buyer and record what they
+    found; a finding of deliberate abuse revokes the buyer's eligibility in the same step."""
+    require(actor, "review_report", TRANSITIONS, shop_id=report.shop_id)
+    note = (note or "").strip()
+    _require_text(note, "note", _("Say what you found."), "R-ABUSE-1")
+    now = _now(now)
+    reviewed = MerchantReport.objects.filter(pk=report.pk, reviewed_at__isnull=True).update(
+        reviewed_at=now, review_note=note
+    )
+    if not reviewed:
+        # Someone else reviewed it first: their note stands.
+        raise TransitionRefused(_("This report was already reviewed."))
+    if revoke and not report.buyer.revoked:
+        set_buyer_eligibility(report.buyer, actor, revoke=True, reason=note, now=now)
+    return report
+
+
 # -- timers --------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageFilter
 
-from accounts.models import Membership
+from accounts.services import bind
 from catalogue.models import Insurer, Plan
 from merchants.models import Shop
 
@@ -64,10 +64,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
 
 
-def member(username, role, *, insurer=None, shop=None, staff=True):
-    user = UserFactory(username=username, is_staff=staff and role != "merchant")
+def member(username, role, *, insurer=None, shop=None):
+    """A person with a role, put in their role's admin group as the accounts service does."""
+    user = UserFactory(username=username)
     user.save()
-    Membership.objects.update_or_create(user=user, defaults={"role": role, "insurer": insurer, "shop": shop})
+    bind(user, role, insurer=insurer, shop=shop)
     user.refresh_from_db()
     return user
 

@@ -1,0 +1,32 @@
+"""Binding a person to their role (domain.md §1); the role decides their admin group."""
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from audit.actors import Role
+
+from .models import Membership
+
+# Each back-office role has a group of the same name (created by backoffice's migration 0002).
+STAFF_GROUPS = (Role.REVIEWER, Role.SUPERVISOR, Role.SERVICE_STAFF)
+
+
+@transaction.atomic
+def bind(user, role, *, insurer=None, shop=None):
+    """Give `user` their role and its binding, the matching admin group, and admin access only
+    for staff roles: a merchant never gets into the admin."""
+    membership = Membership.objects.filter(user=user).first() or Membership(user=user)
+    membership.role, membership.insurer, membership.shop = role, insurer, shop
+    membership.full_clean(exclude=["user"])
+    membership.save()
+    sync_group(user, role)
+    return membership
+
+
+def sync_group(user, role):
+    groups = Group.objects.filter(name__in=STAFF_GROUPS)
+    user.groups.remove(*[g for g in groups if g.name != role])
+    if role in STAFF_GROUPS:
+        user.groups.add(Group.objects.get(name=role))
+    user.is_staff = role in STAFF_GROUPS or user.is_superuser
+    type(user).objects.filter(pk=user.pk).update(is_staff=user.is_staff)

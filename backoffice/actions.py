@@ -1,0 +1,233 @@
+"""Buttons on an object's page that call a service, each with the form it needs.
+
+An action is offered when the user's group grants its permission, the user's role may take it
+(the workflow table the service itself checks) and the object is in a state that allows it. The
+form carries the version of the object the page showed; if the object changed since, the action
+is refused instead of overwriting a newer decision."""
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from audit.services import history
+from zhibao.errors import Conflict, DomainError
+
+from .scoping import actor_for
+
+
+class ActionForm(forms.Form):
+    """Base of every action form: the version of the object the page was rendered with."""
+
+    seen = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, obj=None, **kwargs):
+        self.obj = obj
+        super().__init__(*args, **kwargs)
+
+    def add_domain_error(self, error):
+        """Show a service's refusal where it belongs: on its fields, or above the form."""
+        placed = False
+        for name, problems in error.fields.items():
+            if name in self.fields:
+                for problem in problems:
+                    self.add_error(name, str(problem))
+                placed = True
+        if not placed or error.message:
+            self.add_error(None, error.message)
+
+
+@dataclass(frozen=True)
+class ObjectAction:
+    name: str
+    label: str
+    form_class: type
+    run: object  # run(obj, actor, request, data) -> success message
+    permission: str
+    rule: tuple = ()  # (workflow table, action key): the roles the service accepts
+    states: tuple = ()  # the object states it applies to; empty: any
+    when: object = None  # a further test on the object, e.g. "partially approved"
+    help: str = ""
+    tone: str = ""  # "" | "danger"
+    accesskey: str = ""
+    facts: object = None  # facts(obj) -> [(label, value)] shown beside the form
+    extra: dict = field(default_factory=dict)
+
+    def permitted(self, request, actor):
+        if not request.user.has_perm(self.permission):
+            return False
+        if self.rule:
+            table, key = self.rule
+            return actor.role in table[key][1]
+        return True
+
+    def applies_to(self, obj, state):
+        if self.states and state not in self.states:
+            return False
+        return self.when is None or self.when(obj)
+
+
+class ObjectActionsMixin:
+    """Adds `object_actions` to a ModelAdmin: buttons on the change page, one URL per action."""
+
+    object_actions = ()
+    state_field = "status"
+    action_template = "backoffice/action_form.html"
+    change_form_template = "backoffice/change_form.html"
+
+    def state_of(self, obj):
+        return getattr(obj, self.state_field)
+
+    def version_of(self, obj):
+        """The state and the last audit row: a page older than either is out of date."""
+        last = history(obj).values_list("pk", flat=True).last() if obj.pk else None
+        return f"{self.state_of(obj)}:{last or 0}"
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_act"
+        view = self.admin_site.admin_view(self.action_view)
+        return [path("<path:object_id>/act/<slug:action>/", view, name=name)] + super().get_urls()
+
+    def action_url(self, obj, action):
+        return reverse(
+            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_act", args=[obj.pk, action.name]
+        )
+
+    def after_action_url(self, obj):
+        return reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+
+    def offered_actions(self, request, obj):
+        actor = actor_for(request)
+        state = self.state_of(obj)
+        return [a for a in self.object_actions if a.permitted(request, actor) and a.applies_to(obj, state)]
+
+    def blank_form(self, obj, action):
+        return action.form_class(obj=obj, initial={"seen": self.version_of(obj)})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = dict(extra_context or {})
+        if obj is not None:
+            extra_context["object_actions"] = [
+                {"action": a, "url": self.action_url(obj, a)} for a in self.offered_actions(request, obj)
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def action_view(self, request, object_id, action):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(_("Not found."))
+        chosen = next((a for a in self.object_actions if a.name == action), None)
+        if chosen is None:
+            raise Http404(_("Unknown action."))
+        actor = actor_for(request)
+        if not chosen.permitted(request, actor):
+            raise PermissionDenied
+        if request.method != "POST":
+            if not chosen.applies_to(obj, self.state_of(obj)):
+                messages.warning(request, _("This action is not available any more: the record has changed."))
+                return HttpResponseRedirect(self.after_action_url(obj))
+            return self.render_action(request, obj, chosen, self.blank_form(obj, chosen))
+        form = chosen.form_class(request.POST, request.FILES, obj=obj)
+        status = 200
+        if form.is_valid():
+            try:
+                message = self.perform(request, obj, chosen, form.cleaned_data, actor)
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = error.status
+            else:
+                self.log_change(request, obj, f"{chosen.name}")
+                messages.success(request, message)
+                return HttpResponseRedirect(self.after_action_url(obj))
+        else:
+            status = 400
+        return self.render_action(request, obj, chosen, form, status=status)
+
+    def perform(self, request, obj, action, data, actor):
+        """Run the action under a row lock, after checking the page was not out of date."""
+        with transaction.atomic():
+            current = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+            if self.version_of(current) != data["seen"]:
+                raise Conflict(
+                    _("This page is out of date: the record changed since you opened it. Reload and try again."),
+                    code="stale_page",
+                )
+            return action.run(current, actor, request, data)
+
+    def render_action(self, request, obj, action, form, status=200):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "action": action,
+            "form": form,
+            "facts": action.facts(obj) if action.facts else [],
+            "action_url": self.action_url(obj, action),
+            "title": f"{action.label}: {obj}",
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, self.action_template, context, status=status)
+
+
+def confirmed_bulk_action(name, *, description, permission, perform, form_class=None, intro=None):
+    """A bulk action behind a confirmation page, allowed by `has_<permission>_permission`.
+    `perform(modeladmin, request, queryset, data)` runs once the user confirms; it may return a
+    response (an export) or None (back to the list)."""
+
+    def action(modeladmin, request, queryset):
+        confirmed = "confirm" in request.POST
+        form = form_class(request.POST if confirmed else None) if form_class else None
+        if confirmed and (form is None or form.is_valid()):
+            return perform(modeladmin, request, queryset, form.cleaned_data if form else {})
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.opts,
+            "title": description,
+            "intro": intro or _("These records are selected:"),
+            "objects": queryset[:100],
+            "count": queryset.count(),
+            "form": form,
+            "action_name": request.POST.get("action"),
+            "select_across": request.POST.get("select_across", "0"),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "backoffice/bulk_confirm.html", context)
+
+    action.__name__ = name
+    action.short_description = description
+    action.allowed_permissions = (permission,)
+    return action
+
+
+def each(run):
+    """`perform` for a bulk action that calls a service once per object, each in its own
+    transaction; refusals are reported per object and never stop the others."""
+
+    def perform(modeladmin, request, queryset, data):
+        actor = actor_for(request)
+        done, refused = 0, []
+        for obj in queryset:
+            try:
+                with transaction.atomic():
+                    run(obj, actor, request, data)
+            except DomainError as error:
+                refused.append(f"{obj}: {error.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("Done for %(n)d record(s).") % {"n": done})
+        for problem in refused[:20]:
+            messages.error(request, problem)
+        if len(refused) > 20:
+            messages.error(request, _("… and %(n)d more refused.") % {"n": len(refused) - 20})
+
+    return perform

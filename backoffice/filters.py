@@ -1,0 +1,59 @@
+from django.contrib import admin
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from claims.choices import Flag
+from claims.models import ClaimFlag
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = _("flag")
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [*Flag.choices, ("none", _("No flag"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.exclude(Exists(ClaimFlag.objects.filter(claim=OuterRef("pk"))))
+        if self.value():
+            return queryset.filter(Exists(ClaimFlag.objects.filter(claim=OuterRef("pk"), code=self.value())))
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assignee")
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("Assigned to me")), ("nobody", _("Unassigned")), ("others", _("Assigned to others"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "me":
+            return queryset.filter(assignee=request.user)
+        if value == "nobody":
+            return queryset.filter(assignee__isnull=True)
+        if value == "others":
+            return queryset.exclude(assignee__isnull=True).exclude(assignee=request.user)
+        return queryset
+
+
+class OpenFilter(admin.SimpleListFilter):
+    """Open or resolved, for queues whose rows carry a `resolved_at` (disputes, appeals, reports)."""
+
+    title = _("state")
+    parameter_name = "open"
+    field = "resolved_at"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Waiting")), ("no", _("Done"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(**{f"{self.field}__isnull": self.value() == "yes"})
+        return queryset
+
+
+class ReviewedFilter(OpenFilter):
+    field = "reviewed_at"
