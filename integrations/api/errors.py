@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from zhibao.errors import DomainError
@@ -30,7 +31,11 @@ def flatten(detail, prefix=""):
         return {prefix or "non_field_errors": [str(message) for message in messages]}
     fields = {}
     for name, value in items:
-        fields.update(flatten(value, f"{prefix}.{name}" if prefix else str(name)))
+        if name == api_settings.NON_FIELD_ERRORS_KEY and prefix:
+            # A list's own problem (too long, empty) belongs to the list's field.
+            fields.update(flatten(value, prefix))
+        else:
+            fields.update(flatten(value, f"{prefix}.{name}" if prefix else str(name)))
     return fields
 
 

@@ -138,7 +138,8 @@ def policies_for(actor):
     return (
         Policy.objects.for_actor(actor)
         .select_related("sub_order", "shop", "plan", "insurer")
-        .prefetch_related(Prefetch("claims", queryset=Claim.objects.only("id", "claim_id", "policy_id").order_by("id")))
+        # `status` too: the FSM mixin reads it when a claim is loaded.
+        .prefetch_related(Prefetch("claims", queryset=Claim.objects.only("id", "claim_id", "policy_id", "status")))
     )
 
 
