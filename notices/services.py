@@ -1,7 +1,13 @@
 """Storing notices for whom an event concerns (R-NOTE-1), and the webhook events owed to the
-integration clients in scope (api.md Webhooks), in the same transaction."""
+integration clients in scope (api.md Webhooks), in the same transaction; merchants' notices are
+e-mailed once it commits."""
 
+from functools import partial
+
+from django.core import mail
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from integrations import webhooks
 
@@ -77,7 +83,38 @@ def publish_many(events):
     only once the transaction commits."""
     notices = Notice.objects.bulk_create([notice for notices in events for notice in notices])
     webhooks.enqueue(events)
+    _email_merchants(notices)
     return notices
+
+
+def _email_merchants(notices):
+    """R-NOTE-1: a merchant also reads its notices by e-mail, sent only once they are committed."""
+    ids = [notice.pk for notice in notices if notice.audience == Audience.MERCHANT and notice.shop_id]
+    if ids:
+        from .tasks import email_notices
+
+        transaction.on_commit(partial(email_notices.delay, ids))
+
+
+def email_notices(notice_ids):
+    """One e-mail per shop with its notices among `notice_ids`, to the shop's notice address.
+    A shop without an address is skipped: it still reads the notices in the portal."""
+    by_shop = {}
+    for notice in Notice.objects.filter(pk__in=notice_ids, audience=Audience.MERCHANT).select_related("shop"):
+        if notice.shop.email:
+            by_shop.setdefault(notice.shop, []).append(notice)
+    messages = [_email(shop, notices) for shop, notices in by_shop.items()]
+    if messages:
+        mail.get_connection().send_messages(messages)
+    return len(messages)
+
+
+def _email(shop, notices):
+    notices.sort(key=lambda notice: (notice.created_at, notice.pk))
+    subject = notices[0].message if len(notices) == 1 else _("%(count)s new notices") % {"count": len(notices)}
+    lines = [f"{timezone.localtime(n.created_at):%Y-%m-%d %H:%M}  {n.message}" for n in notices]
+    body = "\n".join([shop.name, "", *lines, "", _("Details are in the merchant portal.")])
+    return mail.EmailMessage(f"[{_('Zhibao')}] {subject}", body, to=[shop.email])
 
 
 def mark_read(notices, now=None):
