@@ -27,3 +27,19 @@ def add_working_days(start, days, holidays):
         if day.weekday() < 5 and day not in holidays:
             remaining -= 1
     return shanghai_midnight(day + dt.timedelta(days=1))
+
+
+def working_days_left(now, deadline, holidays):
+    """What is left of an `add_working_days` deadline: the working days after today and before
+    the deadline's day (so 0 on the last working day). Negative days do not exist: past the
+    deadline the answer is None."""
+    if now >= deadline:
+        return None
+    day, last = shanghai_date(now), shanghai_date(deadline)
+    left = 0
+    day += dt.timedelta(days=1)
+    while day < last:
+        if day.weekday() < 5 and day not in holidays:
+            left += 1
+        day += dt.timedelta(days=1)
+    return left

@@ -65,11 +65,13 @@ class Enrolment(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return f"{self.shop} · {self.plan.code}"
 
-    def rejoin_from(self):
-        """R-EXIT-3: 00:00 Shanghai on day `rejoin_on_day` after the exit day (the next day is day 1)."""
-        if self.exited_at is None:
+    def rejoin_from(self, exited_at=None):
+        """R-EXIT-3: 00:00 Shanghai on day `rejoin_on_day` after the exit day (the next day is day 1).
+        `exited_at` previews the date for an exit that has not happened yet."""
+        exited_at = exited_at or self.exited_at
+        if exited_at is None:
             return None
-        exit_day = shanghai_date(self.exited_at)
+        exit_day = shanghai_date(exited_at)
         return shanghai_midnight(exit_day + dt.timedelta(days=self.plan.rejoin_on_day))
 
     @transition(field=status, source=[S.INVITED, S.REJECTED, S.EXITED], target=S.APPLIED)

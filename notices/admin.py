@@ -1,0 +1,35 @@
+"""Notices for staff: escalations and disputes (R-NOTE-1), the viewer's audience only."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from backoffice.actions import confirmed_bulk_action
+from backoffice.display import claim_link
+from backoffice.scoping import ReadOnlyAdmin
+
+from . import services
+from .models import Notice
+
+
+def _mark_read(modeladmin, request, queryset, data):
+    done = services.mark_read(queryset)
+    messages.success(request, _("%(n)d notice(s) marked as read.") % {"n": done})
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "event_type", "message", "claim_column", "shop", "audience", "read_at")
+    list_select_related = ("claim", "shop")
+    list_filter = ("audience", "event_type", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("=claim__claim_id", "=shop__shop_id")
+    ordering = ("-created_at", "-id")
+    actions = [
+        confirmed_bulk_action(
+            "mark_read", description=gettext_lazy("Mark as read"), permission="view", perform=_mark_read
+        )
+    ]
+
+    @admin.display(description=gettext_lazy("claim"))
+    def claim_column(self, notice):
+        return claim_link(notice.claim)
