@@ -217,7 +217,9 @@ class EvidenceField(forms.FileField):
 class RejectReceiptForm(forms.Form):
     """R-RET-3: one of the four reasons, a note, and photos or videos of the parcel as received."""
 
-    reason_code = forms.ChoiceField(label=_("Why do you reject the parcel?"), choices=ReceiptRejection.choices)
+    reason_code = forms.ChoiceField(
+        label=_("Why do you reject the parcel?"), choices=ReceiptRejection.choices, widget=forms.RadioSelect
+    )
     note = forms.CharField(
         label=_("Note"),
         widget=forms.Textarea(attrs={"rows": 4}),
