@@ -100,7 +100,7 @@ class ObjectActionsMixin:
             f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_act", args=[obj.pk, action.name]
         )
 
-    def object_facts(self, obj):
+    def object_facts(self, request, obj):
         """(label, value) pairs shown above the object's page."""
         return []
 
@@ -119,7 +119,7 @@ class ObjectActionsMixin:
         obj = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
         if obj is not None:
-            extra_context["object_facts"] = self.object_facts(obj)
+            extra_context["object_facts"] = self.object_facts(request, obj)
             extra_context["object_actions"] = [
                 {"action": a, "url": self.action_url(obj, a)} for a in self.offered_actions(request, obj)
             ]

@@ -281,8 +281,13 @@ class EnrolmentAdmin(ObjectActionsMixin, ScopedAdmin):
     def rate_in_force(self, enrolment):
         return enrolment.rate_in_force or "—"
 
-    def object_facts(self, enrolment):
-        return cover_facts(enrolment) if enrolment.status in (*COVERING_STATUSES, S.EXITED) else []
+    def object_facts(self, request, enrolment):
+        facts = []
+        if request.user.has_perm(MERCHANTS) and enrolment.status in (*COVERING_STATUSES, S.EXITED):
+            facts += cover_facts(enrolment)
+        if enrolment.status in COVERING_STATUSES:
+            facts += rate_facts(enrolment)
+        return facts
 
 
 class ShopChangeInline(admin.TabularInline):
