@@ -1,5 +1,7 @@
 """Tests: whatever DATABASE_URL / CELERY_BROKER_URL name (CI sets PostgreSQL and Redis), fast hashing."""
 
+import os
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-key"
