@@ -1,6 +1,7 @@
 """Tests: whatever DATABASE_URL / CELERY_BROKER_URL name (CI sets PostgreSQL and Redis), fast hashing."""
 
 import os
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -15,6 +16,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
 # Keep test messages apart from a demo worker's queue.
 if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
-    _queue = VAR_DIR / "test-broker"  # noqa: F405
+    # One queue per test run; a worker a test starts inherits the variable and so the queue.
+    _queue = Path(os.environ.setdefault("ZHIBAO_TEST_BROKER_DIR", str(VAR_DIR / f"test-broker-{os.getpid()}")))  # noqa: F405
     _queue.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_queue), "data_folder_out": str(_queue)}
