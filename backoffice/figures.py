@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalogue.models import Insurer, Plan
+from catalogue.money import to_fen
 from catalogue.timeutil import shanghai_date, shanghai_midnight
 from claims.figures import service_figures
 from claims.models import Claim
@@ -212,7 +213,7 @@ def shown(value, kind):
     if kind == "hours":
         return f"{value:.1f}"
     if kind == "money":
-        return f"¥{value}"
+        return f"¥{to_fen(value)}"
     return str(value)
 
 
@@ -286,5 +287,8 @@ def bar_chart(title, rows, columns):
 
 def export(figure, data):
     header = [_("group")] + [h for h, _k, _kind in figure.columns]
-    rows = ([r["label"]] + [r[key] for _h, key, _kind in figure.columns] for r in figure.rows)
+    rows = (
+        [r["label"]] + [to_fen(r[key]) if kind == "money" else r[key] for _h, key, kind in figure.columns]
+        for r in figure.rows
+    )
     return csv_response(f"figures-{figure.key}-{data['start']}-{data['end']}", header, rows)

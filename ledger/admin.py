@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from backoffice.exports import csv_response, export_action
 from backoffice.scoping import ReadOnlyAdmin, actor_for
 from catalogue.models import Plan
+from catalogue.money import to_fen
 from merchants.models import Shop
 
 from . import services
@@ -41,6 +42,11 @@ BALANCE_COLUMNS = [
 ]
 
 
+def _shown(values, key):
+    # Sums come back with the database's scale (SQLite drops trailing zeros): show fen.
+    return values[key] if key == "points" else to_fen(values[key])
+
+
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "amount", "points", "shop", "plan", "insurer", "policy", "claim", "payee")
@@ -69,7 +75,7 @@ class EntryAdmin(ReadOnlyAdmin):
         shops = Shop.objects.in_bulk({shop for shop, _plan in groups})
         plans = Plan.objects.in_bulk({plan for _shop, plan in groups})
         rows = [
-            {"shop": shops[shop], "plan": plans[plan], "values": [values[key] for _h, key in BALANCE_COLUMNS]}
+            {"shop": shops[shop], "plan": plans[plan], "values": [_shown(values, key) for _h, key in BALANCE_COLUMNS]}
             for (shop, plan), values in sorted(groups.items(), key=lambda item: (shops[item[0][0]].shop_id, item[0][1]))
         ]
         if request.GET.get("export") == "csv":
