@@ -27,6 +27,7 @@ def sync_group(user, role):
     groups = Group.objects.filter(name__in=STAFF_GROUPS)
     user.groups.remove(*[g for g in groups if g.name != role])
     if role in STAFF_GROUPS:
-        user.groups.add(Group.objects.get(name=role))
+        # A group deleted by hand comes back empty: the person then has no permissions, not an error.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     user.is_staff = role in STAFF_GROUPS or user.is_superuser
     type(user).objects.filter(pk=user.pk).update(is_staff=user.is_staff)

@@ -1,6 +1,7 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .scoping import may_enter
@@ -12,6 +13,10 @@ class StaffLoginForm(AdminAuthenticationForm):
         if not may_enter(user):
             # A merchant is told what anyone with a wrong password is told.
             raise self.get_invalid_login_error()
+
+
+# The day's work first, reference data and administration last.
+APP_ORDER = ("backoffice", "claims", "merchants", "policies", "ledger", "notices", "integrations", "catalogue")
 
 
 class ZhibaoAdminSite(admin.AdminSite):
@@ -35,6 +40,30 @@ class ZhibaoAdminSite(admin.AdminSite):
             path("figures/", self.admin_view(figures.dashboard), name="figures"),
             path("evidence/<int:pk>/", self.admin_view(evidence.serve), name="evidence"),
         ] + super().get_urls()
+
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        by_label = {app["app_label"]: app for app in app_list}
+        for label, name, view, perm in (
+            ("backoffice", _("Service figures"), "admin:figures", "backoffice.view_figures"),
+            ("ledger", _("Balances per merchant and plan"), "admin:ledger_entry_balances", "ledger.view_entry"),
+        ):
+            if app_label in (None, label) and request.user.has_perm(perm):
+                app = by_label.get(label) or self._empty_app(label, app_list)
+                app["models"].append({"name": name, "object_name": view.split(":")[1], "admin_url": reverse(view)})
+        rank = {label: i for i, label in enumerate(APP_ORDER)}
+        return sorted(app_list, key=lambda app: rank.get(app["app_label"], len(rank)))
+
+    def _empty_app(self, label, app_list):
+        app = {
+            "name": apps.get_app_config(label).verbose_name,
+            "app_label": label,
+            "app_url": reverse("admin:app_list", kwargs={"app_label": label}),
+            "has_module_perms": True,
+            "models": [],
+        }
+        app_list.append(app)
+        return app
 
     def index(self, request, extra_context=None):
         from .today import cards
