@@ -56,7 +56,7 @@ def _id(**kwargs):
 # -- input ---------------------------------------------------------------------------------
 
 
-class OrderIn(serializers.Serializer):
+class OrderInput(serializers.Serializer):
     sub_order_id = _id()
     order_id = _id()
     shop_id = _id()
@@ -69,21 +69,21 @@ class OrderIn(serializers.Serializer):
     placed_at = Time()
 
 
-class OrderBatchIn(serializers.Serializer):
-    orders = OrderIn(many=True, min_length=1, max_length=MAX_BATCH)
+class OrderBatchInput(serializers.Serializer):
+    orders = OrderInput(many=True, min_length=1, max_length=MAX_BATCH)
 
 
-class OrderEventIn(serializers.Serializer):
+class OrderEventInput(serializers.Serializer):
     sub_order_id = _id()
     type = serializers.ChoiceField(choices=OrderEventType.choices)
     at = Time()
 
 
-class OrderEventBatchIn(serializers.Serializer):
-    events = OrderEventIn(many=True, min_length=1, max_length=MAX_BATCH)
+class OrderEventBatchInput(serializers.Serializer):
+    events = OrderEventInput(many=True, min_length=1, max_length=MAX_BATCH)
 
 
-class RefundRequestIn(serializers.Serializer):
+class RefundRequestInput(serializers.Serializer):
     refund_id = _id()
     sub_order_id = _id()
     kind = serializers.ChoiceField(choices=Kind.choices)
@@ -100,33 +100,33 @@ class RefundRequestIn(serializers.Serializer):
     )
 
 
-class EvidenceIn(serializers.Serializer):
+class EvidenceInput(serializers.Serializer):
     file = serializers.FileField(help_text=_("image/jpeg, image/png, image/webp or video/mp4; at most 20 MB."))
     note = serializers.CharField(max_length=1000, allow_blank=True, default="")
 
 
-class ReturnShipmentIn(serializers.Serializer):
+class ReturnShipmentInput(serializers.Serializer):
     carrier = serializers.CharField(max_length=40, allow_blank=True, default="")
     tracking_number = serializers.CharField(max_length=60, allow_blank=True)
     at = Time(required=False, help_text=_("When the buyer sent the parcel; now if left out."))
 
 
-class AtIn(serializers.Serializer):
+class AtInput(serializers.Serializer):
     at = Time(required=False, help_text=_("When it happened on the platform; now if left out."))
 
 
-class AppealIn(serializers.Serializer):
+class AppealInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, allow_blank=True)
 
 
-class DecisionIn(serializers.Serializer):
+class DecisionInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     problem_code = serializers.CharField(max_length=40, allow_blank=True, default="")
     approved_amount = Money(required=False, allow_null=True, default=None)
     reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
 
 
-class ReceiptIn(serializers.Serializer):
+class ReceiptInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[("confirm", _("Confirm")), ("reject", _("Reject"))])
     reason_code = serializers.CharField(
         max_length=20,
@@ -137,11 +137,11 @@ class ReceiptIn(serializers.Serializer):
     note = serializers.CharField(max_length=2000, allow_blank=True, default="")
 
 
-class EmptyIn(serializers.Serializer):
+class EmptyInput(serializers.Serializer):
     pass
 
 
-class BuyerReportIn(serializers.Serializer):
+class BuyerReportInput(serializers.Serializer):
     claim_id = serializers.CharField(max_length=32, required=False)
     policy_no = serializers.CharField(max_length=32, required=False)
     note = serializers.CharField(max_length=2000, allow_blank=True)
@@ -185,17 +185,17 @@ class PolicyFilter(serializers.Serializer):
 # -- output --------------------------------------------------------------------------------
 
 
-class ErrorDetail(serializers.Serializer):
+class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
-class ErrorOut(serializers.Serializer):
-    error = ErrorDetail()
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
 
 
-class OrderResultOut(serializers.Serializer):
+class OrderResultSerializer(serializers.Serializer):
     sub_order_id = serializers.CharField()
     covered = serializers.BooleanField()
     reason = serializers.ChoiceField(
@@ -210,11 +210,11 @@ class OrderResultOut(serializers.Serializer):
         }
 
 
-class OrderBatchOut(serializers.Serializer):
-    orders = OrderResultOut(many=True)
+class OrderBatchSerializer(serializers.Serializer):
+    orders = OrderResultSerializer(many=True)
 
 
-class OrderEventResultOut(serializers.Serializer):
+class OrderEventResultSerializer(serializers.Serializer):
     sub_order_id = serializers.CharField()
     type = serializers.ChoiceField(choices=OrderEventType.choices)
     result = serializers.ChoiceField(
@@ -223,11 +223,11 @@ class OrderEventResultOut(serializers.Serializer):
     code = serializers.CharField(allow_blank=True, help_text=_("Why a refused event was refused."))
 
 
-class OrderEventBatchOut(serializers.Serializer):
-    events = OrderEventResultOut(many=True)
+class OrderEventBatchSerializer(serializers.Serializer):
+    events = OrderEventResultSerializer(many=True)
 
 
-class PolicyOut(serializers.Serializer):
+class PolicySerializer(serializers.Serializer):
     policy_no = serializers.CharField()
     sub_order_id = serializers.CharField(source="sub_order.sub_order_id")
     shop_id = serializers.CharField(source="shop.shop_id")
@@ -248,7 +248,7 @@ class PolicyOut(serializers.Serializer):
         return [claim.claim_id for claim in policy.claims.all()]
 
 
-class DecisionOut(serializers.Serializer):
+class DecisionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     problem_code = serializers.CharField(allow_blank=True)
     approved_amount = Money(allow_null=True)
@@ -258,12 +258,12 @@ class DecisionOut(serializers.Serializer):
     on_appeal = serializers.BooleanField()
 
 
-class FlagOut(serializers.Serializer):
+class FlagSerializer(serializers.Serializer):
     code = serializers.CharField()
     raised_at = Time()
 
 
-class EvidenceOut(serializers.Serializer):
+class EvidenceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     side = serializers.ChoiceField(choices=Side.choices)
     kind = serializers.CharField()
@@ -280,7 +280,7 @@ class EvidenceOut(serializers.Serializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class HistoryOut(serializers.Serializer):
+class HistorySerializer(serializers.Serializer):
     transition = serializers.CharField()
     source = serializers.CharField()
     to = serializers.CharField(source="target")
@@ -297,20 +297,20 @@ class HistoryOut(serializers.Serializer):
         return renamed
 
 
-class ReturnAddressOut(serializers.Serializer):
+class ReturnAddressSerializer(serializers.Serializer):
     address = serializers.CharField()
     contact = serializers.CharField()
     phone = serializers.CharField()
 
 
-class ReturnShipmentOut(serializers.Serializer):
+class ReturnShipmentSerializer(serializers.Serializer):
     carrier = serializers.CharField()
     tracking_number = serializers.CharField()
     shipped_at = Time(source="return_shipped_at", allow_null=True)
     delivered_at = Time(allow_null=True)
 
 
-class AppealOut(serializers.Serializer):
+class AppealSerializer(serializers.Serializer):
     reason = serializers.CharField()
     filed_at = Time()
     outcome = serializers.CharField(allow_blank=True)
@@ -318,7 +318,7 @@ class AppealOut(serializers.Serializer):
     resolved_at = Time(allow_null=True)
 
 
-class ReceiptDisputeOut(serializers.Serializer):
+class ReceiptDisputeSerializer(serializers.Serializer):
     reason_code = serializers.CharField()
     note = serializers.CharField()
     filed_at = Time()
@@ -326,7 +326,7 @@ class ReceiptDisputeOut(serializers.Serializer):
     resolved_at = Time(allow_null=True)
 
 
-class DeadlinesOut(serializers.Serializer):
+class DeadlinesSerializer(serializers.Serializer):
     """The clock running in the claim's state (domain.md §14), and the appeal window while open."""
 
     review_due_at = Time(required=False)
@@ -351,7 +351,7 @@ RETURN_ADDRESS_STATES = (
 )
 
 
-class ClaimOut(serializers.Serializer):
+class ClaimSerializer(serializers.Serializer):
     """A claim as api.md lists it. Never staff identities, assignees, audit notes or thresholds.
 
     Expects the related rows the views load in bulk (`views.claims_queryset`, `attach_history`)."""
@@ -376,19 +376,19 @@ class ClaimOut(serializers.Serializer):
     decision = serializers.SerializerMethodField()
     return_address = serializers.SerializerMethodField(help_text=_("Once approved, for return_refund only."))
     return_shipment = serializers.SerializerMethodField()
-    flags = FlagOut(many=True)
+    flags = FlagSerializer(many=True)
     deadlines = serializers.SerializerMethodField()
-    evidence = EvidenceOut(many=True)
+    evidence = EvidenceSerializer(many=True)
     appeal = serializers.SerializerMethodField()
     receipt_dispute = serializers.SerializerMethodField()
-    history = HistoryOut(many=True, source="api_history")
+    history = HistorySerializer(many=True, source="api_history")
 
-    @extend_schema_field(DecisionOut(allow_null=True))
+    @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, claim):
         decisions = sorted(claim.decisions.all(), key=lambda d: (d.decided_at, d.pk))
-        return DecisionOut(decisions[-1]).data if decisions else None
+        return DecisionSerializer(decisions[-1]).data if decisions else None
 
-    @extend_schema_field(ReturnAddressOut(allow_null=True))
+    @extend_schema_field(ReturnAddressSerializer(allow_null=True))
     def get_return_address(self, claim):
         if claim.kind != Kind.RETURN_REFUND or claim.approved_amount is None:
             return None
@@ -397,11 +397,11 @@ class ClaimOut(serializers.Serializer):
         shop = claim.shop
         return {"address": shop.return_address, "contact": shop.return_contact, "phone": shop.return_phone}
 
-    @extend_schema_field(ReturnShipmentOut(allow_null=True))
+    @extend_schema_field(ReturnShipmentSerializer(allow_null=True))
     def get_return_shipment(self, claim):
-        return ReturnShipmentOut(claim).data if claim.tracking_number else None
+        return ReturnShipmentSerializer(claim).data if claim.tracking_number else None
 
-    @extend_schema_field(DeadlinesOut)
+    @extend_schema_field(DeadlinesSerializer)
     def get_deadlines(self, claim):
         deadlines = {}
         column, _label = DEADLINES.get(claim.status, (None, None))
@@ -412,17 +412,17 @@ class ClaimOut(serializers.Serializer):
             until = claim.decided_at + dt.timedelta(days=claim.appeal_days)
             if until >= timezone.now():
                 deadlines["appeal_until"] = until
-        return DeadlinesOut(deadlines).data
+        return DeadlinesSerializer(deadlines).data
 
-    @extend_schema_field(AppealOut(allow_null=True))
+    @extend_schema_field(AppealSerializer(allow_null=True))
     def get_appeal(self, claim):
         appeal = _related(claim, "appeal_record")
-        return AppealOut(appeal).data if appeal else None
+        return AppealSerializer(appeal).data if appeal else None
 
-    @extend_schema_field(ReceiptDisputeOut(allow_null=True))
+    @extend_schema_field(ReceiptDisputeSerializer(allow_null=True))
     def get_receipt_dispute(self, claim):
         dispute = _related(claim, "receipt_dispute")
-        return ReceiptDisputeOut(dispute).data if dispute else None
+        return ReceiptDisputeSerializer(dispute).data if dispute else None
 
 
 def _related(obj, name):
@@ -430,7 +430,7 @@ def _related(obj, name):
     return getattr(obj, name, None)
 
 
-class RefundRequestOut(serializers.Serializer):
+class RefundRequestSerializer(serializers.Serializer):
     refund_id = serializers.CharField()
     sub_order_id = serializers.CharField(source="sub_order.sub_order_id")
     shop_id = serializers.CharField(source="shop.shop_id")
@@ -452,13 +452,13 @@ class RefundRequestOut(serializers.Serializer):
     def get_not_routed_because(self, request):
         return request.not_routed_because or None
 
-    @extend_schema_field(ClaimOut(allow_null=True))
+    @extend_schema_field(ClaimSerializer(allow_null=True))
     def get_claim(self, request):
         claim = _related(request, "claim")
-        return ClaimOut(claim, context=self.context).data if claim else None
+        return ClaimSerializer(claim, context=self.context).data if claim else None
 
 
-class BuyerReportOut(serializers.Serializer):
+class BuyerReportSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     claim_id = serializers.SerializerMethodField()
     policy_no = serializers.SerializerMethodField()

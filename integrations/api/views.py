@@ -74,7 +74,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 def errors(*codes):
     """The error answers of an endpoint: every endpoint may answer 401 and 429."""
-    return {code: OpenApiResponse(s.ErrorOut, description=str(ERRORS[code])) for code in sorted({401, 429, *codes})}
+    return {
+        code: OpenApiResponse(s.ErrorSerializer, description=str(ERRORS[code])) for code in sorted({401, 429, *codes})
+    }
 
 
 def parse(serializer_class, data):
@@ -157,13 +159,13 @@ def claim_out(actor, claim_id, context):
     if claim is None:
         raise NotFound(_("Claim not found."))
     attach_history([claim])
-    return s.ClaimOut(claim, context=context).data
+    return s.ClaimSerializer(claim, context=context).data
 
 
 def refund_request_out(actor, pk, context):
     request = refund_requests_for(actor).get(pk=pk)
     attach_history([getattr(request, "claim", None)])
-    return s.RefundRequestOut(request, context=context).data
+    return s.RefundRequestSerializer(request, context=context).data
 
 
 # -- orders and policies -------------------------------------------------------------------
@@ -189,11 +191,13 @@ class OrdersView(ApiView):
         summary=_("Record sub-orders (one, or up to 1000 all-or-nothing)"),
         parameters=[IDEMPOTENCY_KEY],
         request=PolymorphicProxySerializer(
-            "OrderOrBatch", serializers=[s.OrderIn, s.OrderBatchIn], resource_type_field_name=None
+            "OrderOrBatch", serializers=[s.OrderInput, s.OrderBatchInput], resource_type_field_name=None
         ),
         responses={
             201: PolymorphicProxySerializer(
-                "OrderResultOrBatch", serializers=[s.OrderResultOut, s.OrderBatchOut], resource_type_field_name=None
+                "OrderResultOrBatch",
+                serializers=[s.OrderResultSerializer, s.OrderBatchSerializer],
+                resource_type_field_name=None,
             ),
             200: OpenApiResponse(description=_("Every order was an identical resend: nothing changed.")),
             **errors(400, 403, 409, 422),
@@ -211,9 +215,9 @@ class OrdersView(ApiView):
     @idempotent
     def post(self, request):
         batch = isinstance(request.data, dict) and "orders" in request.data
-        items = parse(s.OrderBatchIn, request.data)["orders"] if batch else [parse(s.OrderIn, request.data)]
+        items = parse(s.OrderBatchInput, request.data)["orders"] if batch else [parse(s.OrderInput, request.data)]
         results = policies.record_orders(items, self.actor)
-        answers = [s.OrderResultOut(order).data for order, _created in results]
+        answers = [s.OrderResultSerializer(order).data for order, _created in results]
         created = any(was_created for _order, was_created in results)
         return Response({"orders": answers} if batch else answers[0], status=201 if created else 200)
 
@@ -225,8 +229,8 @@ class OrderEventsView(ApiView):
         operation_id="order_events_create",
         summary=_("Record shipments, receipt confirmations and cancellations (up to 1000)"),
         parameters=[IDEMPOTENCY_KEY],
-        request=s.OrderEventBatchIn,
-        responses={200: s.OrderEventBatchOut, **errors(400, 403, 422)},
+        request=s.OrderEventBatchInput,
+        responses={200: s.OrderEventBatchSerializer, **errors(400, 403, 422)},
         examples=[
             OpenApiExample(
                 "Shipped",
@@ -241,18 +245,18 @@ class OrderEventsView(ApiView):
     )
     @idempotent
     def post(self, request):
-        events = parse(s.OrderEventBatchIn, request.data)["events"]
+        events = parse(s.OrderEventBatchInput, request.data)["events"]
         return Response({"events": policies.record_order_events(events, self.actor)})
 
 
 class PolicyListView(ApiView, generics.ListAPIView):
     pagination_class = NewestFirst
-    serializer_class = s.PolicyOut
+    serializer_class = s.PolicySerializer
 
     @schema(
         operation_id="policies_list",
         parameters=[s.PolicyFilter],
-        responses={200: s.PolicyOut(many=True), **errors(400)},
+        responses={200: s.PolicySerializer(many=True), **errors(400)},
     )
     def get(self, request):
         filters = parse(s.PolicyFilter, request.query_params)
@@ -260,16 +264,16 @@ class PolicyListView(ApiView, generics.ListAPIView):
         if "sub_order_id" in filters:
             queryset = queryset.filter(sub_order__sub_order_id=filters["sub_order_id"])
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.PolicyOut(page, many=True).data)
+        return self.get_paginated_response(s.PolicySerializer(page, many=True).data)
 
 
 class PolicyDetailView(ApiView):
-    @schema(operation_id="policies_retrieve", responses={200: s.PolicyOut, **errors(404)})
+    @schema(operation_id="policies_retrieve", responses={200: s.PolicySerializer, **errors(404)})
     def get(self, request, policy_no):
         policy = policies_for(self.actor).filter(policy_no=policy_no).first()
         if policy is None:
             raise NotFound(_("Policy not found."))
-        return Response(s.PolicyOut(policy).data)
+        return Response(s.PolicySerializer(policy).data)
 
 
 # -- refund requests and claims ------------------------------------------------------------
@@ -278,12 +282,12 @@ class PolicyDetailView(ApiView):
 class RefundRequestsView(ApiView, generics.ListAPIView):
     roles = {"POST": PLATFORM}
     pagination_class = NewestFirst
-    serializer_class = s.RefundRequestOut
+    serializer_class = s.RefundRequestSerializer
 
     @schema(
         operation_id="refund_requests_list",
         parameters=[s.RefundRequestFilter],
-        responses={200: s.RefundRequestOut(many=True), **errors(400)},
+        responses={200: s.RefundRequestSerializer(many=True), **errors(400)},
     )
     def get(self, request):
         filters = parse(s.RefundRequestFilter, request.query_params)
@@ -295,17 +299,17 @@ class RefundRequestsView(ApiView, generics.ListAPIView):
         page = self.paginate_queryset(queryset)
         attach_history(getattr(request_, "claim", None) for request_ in page)
         return self.get_paginated_response(
-            s.RefundRequestOut(page, many=True, context=self.get_serializer_context()).data
+            s.RefundRequestSerializer(page, many=True, context=self.get_serializer_context()).data
         )
 
     @schema(
         operation_id="refund_requests_create",
         summary=_("Relay a buyer's refund request; it is routed to the insurer or stays with the merchant"),
         parameters=[IDEMPOTENCY_KEY],
-        request=s.RefundRequestIn,
+        request=s.RefundRequestInput,
         responses={
-            201: s.RefundRequestOut,
-            200: OpenApiResponse(s.RefundRequestOut, description=_("An identical resend: nothing changed.")),
+            201: s.RefundRequestSerializer,
+            200: OpenApiResponse(s.RefundRequestSerializer, description=_("An identical resend: nothing changed.")),
             **errors(400, 403, 409, 422),
         },
         examples=[
@@ -327,7 +331,7 @@ class RefundRequestsView(ApiView, generics.ListAPIView):
     )
     @idempotent
     def post(self, request):
-        data = dict(parse(s.RefundRequestIn, request.data))
+        data = dict(parse(s.RefundRequestInput, request.data))
         if data.get("buyer_level") is None:
             data.pop("buyer_level", None)
         refund, created = claims.submit_refund_request(data, self.actor)
@@ -337,7 +341,7 @@ class RefundRequestsView(ApiView, generics.ListAPIView):
 
 
 class RefundRequestDetailView(ApiView):
-    @schema(operation_id="refund_requests_retrieve", responses={200: s.RefundRequestOut, **errors(404)})
+    @schema(operation_id="refund_requests_retrieve", responses={200: s.RefundRequestSerializer, **errors(404)})
     def get(self, request, refund_id):
         refund = RefundRequest.objects.for_actor(self.actor).filter(refund_id=refund_id).first()
         if refund is None:
@@ -347,10 +351,12 @@ class RefundRequestDetailView(ApiView):
 
 class ClaimListView(ApiView, generics.ListAPIView):
     pagination_class = NewestFirst
-    serializer_class = s.ClaimOut
+    serializer_class = s.ClaimSerializer
 
     @schema(
-        operation_id="claims_list", parameters=[s.ClaimFilter], responses={200: s.ClaimOut(many=True), **errors(400)}
+        operation_id="claims_list",
+        parameters=[s.ClaimFilter],
+        responses={200: s.ClaimSerializer(many=True), **errors(400)},
     )
     def get(self, request):
         filters = parse(s.ClaimFilter, request.query_params)
@@ -363,11 +369,13 @@ class ClaimListView(ApiView, generics.ListAPIView):
         }
         queryset = claims_for(self.actor).filter(**{lookups[name]: value for name, value in filters.items()})
         page = attach_history(self.paginate_queryset(queryset))
-        return self.get_paginated_response(s.ClaimOut(page, many=True, context=self.get_serializer_context()).data)
+        return self.get_paginated_response(
+            s.ClaimSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
 
 class ClaimDetailView(ApiView):
-    @schema(operation_id="claims_retrieve", responses={200: s.ClaimOut, **errors(404)})
+    @schema(operation_id="claims_retrieve", responses={200: s.ClaimSerializer, **errors(404)})
     def get(self, request, claim_id):
         return Response(claim_out(self.actor, claim_id, self.get_serializer_context()))
 
@@ -375,7 +383,7 @@ class ClaimDetailView(ApiView):
 class ClaimAction(ApiView):
     """POST /claims/{id}/<action>: find the claim in scope, parse, call the service, answer the claim."""
 
-    body = s.EmptyIn
+    body = s.EmptyInput
 
     def act(self, claim, data):
         raise NotImplementedError
@@ -392,18 +400,19 @@ def action_schema(operation_id, summary, body, *codes, examples=()):
         post=schema(
             operation_id=operation_id,
             summary=summary,
+            description=_("Answers the claim as it stands after the action."),
             parameters=[IDEMPOTENCY_KEY],
             request=body,
-            responses={200: s.ClaimOut, **errors(400, 403, 404, 409, *codes)},
+            responses={200: s.ClaimSerializer, **errors(400, 403, 404, 409, *codes)},
             examples=[*examples, ERROR_EXAMPLE] if 422 in codes else list(examples),
         )
     )
 
 
-@action_schema("claims_return_shipment", _("The buyer's return tracking number (R-RET-2)"), s.ReturnShipmentIn, 422)
+@action_schema("claims_return_shipment", _("The buyer's return tracking number (R-RET-2)"), s.ReturnShipmentInput, 422)
 class ReturnShipmentView(ClaimAction):
     roles = {"POST": PLATFORM}
-    body = s.ReturnShipmentIn
+    body = s.ReturnShipmentInput
 
     def act(self, claim, data):
         claims.record_return_shipment(
@@ -411,28 +420,28 @@ class ReturnShipmentView(ClaimAction):
         )
 
 
-@action_schema("claims_delivered", _("The returned parcel reached the merchant (R-RET-5 starts)"), s.AtIn)
+@action_schema("claims_delivered", _("The returned parcel reached the merchant (R-RET-5 starts)"), s.AtInput)
 class DeliveredView(ClaimAction):
     roles = {"POST": PLATFORM}
-    body = s.AtIn
+    body = s.AtInput
 
     def act(self, claim, data):
         claims.mark_delivered(claim, self.actor, at=data.get("at"))
 
 
-@action_schema("claims_refund_completed", _("The merchant's refund to the buyer went through (R-PAY-1)"), s.AtIn)
+@action_schema("claims_refund_completed", _("The merchant's refund to the buyer went through (R-PAY-1)"), s.AtInput)
 class RefundCompletedView(ClaimAction):
     roles = {"POST": PLATFORM}
-    body = s.AtIn
+    body = s.AtInput
 
     def act(self, claim, data):
         claims.complete_refund(claim, self.actor, at=data.get("at"))
 
 
-@action_schema("claims_appeal", _("The buyer appeals the decision, once (R-DIS-1)"), s.AppealIn, 422)
+@action_schema("claims_appeal", _("The buyer appeals the decision, once (R-DIS-1)"), s.AppealInput, 422)
 class AppealView(ClaimAction):
     roles = {"POST": PLATFORM}
-    body = s.AppealIn
+    body = s.AppealInput
 
     def act(self, claim, data):
         claims.appeal(claim, self.actor, reason=data["reason"])
@@ -441,7 +450,7 @@ class AppealView(ClaimAction):
 @action_schema(
     "claims_decision",
     _("The insurer's decision, or its request for more evidence (R-REV-2, R-REV-3)"),
-    s.DecisionIn,
+    s.DecisionInput,
     422,
     examples=[
         OpenApiExample(
@@ -458,7 +467,7 @@ class AppealView(ClaimAction):
 )
 class DecisionView(ClaimAction):
     roles = {"POST": INSURER}
-    body = s.DecisionIn
+    body = s.DecisionInput
 
     def act(self, claim, data):
         claims.decide(
@@ -474,7 +483,7 @@ class DecisionView(ClaimAction):
 @action_schema(
     "claims_receipt",
     _("The merchant confirms or rejects the returned parcel (R-RET-3)"),
-    s.ReceiptIn,
+    s.ReceiptInput,
     422,
     examples=[
         OpenApiExample(
@@ -486,7 +495,7 @@ class DecisionView(ClaimAction):
 )
 class ReceiptView(ClaimAction):
     roles = {"POST": MERCHANT}
-    body = s.ReceiptIn
+    body = s.ReceiptInput
 
     def act(self, claim, data):
         if data["outcome"] == "confirm":
@@ -496,7 +505,7 @@ class ReceiptView(ClaimAction):
 
 
 @action_schema(
-    "claims_remind_buyer", _("Remind the buyer to enter the return tracking number (R-RET-2)"), s.EmptyIn, 422
+    "claims_remind_buyer", _("Remind the buyer to enter the return tracking number (R-RET-2)"), s.EmptyInput, 422
 )
 class RemindBuyerView(ClaimAction):
     roles = {"POST": MERCHANT}
@@ -513,19 +522,19 @@ class EvidenceView(ApiView):
         operation_id="claims_evidence_create",
         summary=_("Upload the buyer's (platform) or the merchant's evidence (R-REV-2, R-RET-3)"),
         parameters=[IDEMPOTENCY_KEY],
-        request={"multipart/form-data": s.EvidenceIn},
-        responses={201: s.EvidenceOut, **errors(400, 403, 404, 409, 413, 415)},
+        request={"multipart/form-data": s.EvidenceInput},
+        responses={201: s.EvidenceSerializer, **errors(400, 403, 404, 409, 413, 415)},
     )
     @idempotent
     def post(self, request, claim_id):
         claim = claims.get_claim_for(self.actor, claim_id)
-        data = parse(s.EvidenceIn, request.data)
+        data = parse(s.EvidenceInput, request.data)
         upload = data["file"]
         side = Side.BUYER if request.auth.role == ClientRole.PLATFORM else Side.MERCHANT
         # A part sent without a type of its own declares nothing; the bytes still decide.
         declared = None if upload.content_type in ("", "application/octet-stream") else upload.content_type
         item = claims.add_evidence(claim, side, upload, self.actor, note=data["note"], declared_type=declared)
-        return Response(s.EvidenceOut(item, context=self.get_serializer_context()).data, status=201)
+        return Response(s.EvidenceSerializer(item, context=self.get_serializer_context()).data, status=201)
 
 
 class EvidenceFileView(ApiView):
@@ -560,12 +569,12 @@ class BuyerReportsView(ApiView):
         operation_id="buyer_reports_create",
         summary=_("Report an abnormal buyer from a claim or a policy (R-ABUSE-1)"),
         parameters=[IDEMPOTENCY_KEY],
-        request=s.BuyerReportIn,
-        responses={201: s.BuyerReportOut, **errors(400, 403, 404, 422)},
+        request=s.BuyerReportInput,
+        responses={201: s.BuyerReportSerializer, **errors(400, 403, 404, 422)},
     )
     @idempotent
     def post(self, request):
-        data = parse(s.BuyerReportIn, request.data)
+        data = parse(s.BuyerReportInput, request.data)
         claim = claims.get_claim_for(self.actor, data["claim_id"]) if "claim_id" in data else None
         policy = None
         if "policy_no" in data:
@@ -574,4 +583,4 @@ class BuyerReportsView(ApiView):
             if policy is None:
                 raise NotFound(_("Policy not found."))
         report = claims.report_buyer(self.actor, note=data["note"], claim=claim, policy=policy)
-        return Response(s.BuyerReportOut(report).data, status=201)
+        return Response(s.BuyerReportSerializer(report).data, status=201)
