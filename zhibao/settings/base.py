@@ -182,7 +182,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_AUTHENTICATION": [],
-    "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"DecisionOutcomeEnum": "claims.choices.Outcome"},
     "PREPROCESSING_HOOKS": ["integrations.api.schema.contract_paths"],
 }
