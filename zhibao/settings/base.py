@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "audit",
     "catalogue",
     "accounts",
@@ -184,6 +185,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "ENUM_NAME_OVERRIDES": {"DecisionOutcomeEnum": "claims.choices.Outcome"},
     "PREPROCESSING_HOOKS": ["integrations.api.schema.contract_paths"],
+    # /api/docs/ serves Swagger UI from our own static files: the CSP allows no other origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 # Requests per client (DRF rate syntax); one bulk call of 1000 orders counts once.
 ZHIBAO_API_RATE = env("ZHIBAO_API_RATE", "1200/min")
