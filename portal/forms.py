@@ -96,8 +96,8 @@ class ClaimFilter(ListFilter):
     )
     field_order = ["status", "deadline", "q"]
 
-    def apply(self, queryset, values, now=None):
-        now = now or timezone.now()
+    def apply(self, queryset, values):
+        now = timezone.now()
         status = values.get("status")
         if status == OPEN:
             queryset = queryset.open()

@@ -69,7 +69,7 @@ def home(request):
                 issued_at__gte=now - dt.timedelta(days=READY_INVOICE_DAYS),
             )
             .select_related("insurer")
-            .order_by("-issued_at"),
+            .order_by("-issued_at")[:HOME_ROWS],
             "new_notices": scoped(request, Notice).unread().select_related("claim")[:5],
         },
     )

@@ -10,7 +10,8 @@ from claims.choices import ClaimStatus as S
 from merchants import services as merchants
 from merchants.choices import RateSource
 from merchants.models import Enrolment, ShopChange
-from notices.models import Notice
+from notices import services as notices
+from notices.models import Audience, Notice
 from tests.factories import InsurerFactory, PlanFactory
 
 
@@ -140,3 +141,17 @@ def test_mark_all_read_marks_the_shops_notices_only(merchant_client, world):
     merchant_client.post(reverse("portal:notices_read"))
     assert not Notice.objects.for_merchant(world.shop.pk).unread().exists()
     assert Notice.objects.for_merchant(world.other_shop.pk).unread().exists()
+
+
+def test_lists_are_paginated_and_keep_their_filters(merchant_client, world):
+    for n in range(30):
+        notices.publish(
+            "claim.opened", f"notice {n}", shop_id=world.shop.pk, insurer_id=None, audiences=(Audience.MERCHANT,)
+        )
+    first = merchant_client.get(reverse("portal:notices"), {"unread": "1"})
+    assert len(first.context["page_obj"]) == 25
+    text = _text(first)
+    assert "Page 1 of 2" in text and 'href="?unread=1&amp;page=2"' in text
+    second = merchant_client.get(reverse("portal:notices"), {"page": 2})
+    assert [n.message for n in second.context["page_obj"]] == [f"notice {n}" for n in range(4, -1, -1)]
+    assert len(merchant_client.get(reverse("portal:notices"), {"page": "nonsense"}).context["page_obj"]) == 25
