@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from claims.choices import ClaimStatus, Flag
 from claims.models import Appeal, Claim, MerchantReport, ReceiptDispute
+from integrations.models import WebhookDelivery
 from merchants.choices import EnrolmentStatus
 from merchants.models import Enrolment
 from policies.choices import InvoiceStatus
@@ -92,6 +93,10 @@ def cards(request):
     if user.has_perm("backoffice.manage_merchants"):
         exits = Enrolment.objects.for_actor(actor).filter(status=EnrolmentStatus.EXIT_REQUESTED).count()
         result.append(_card("exits", _("Exits to complete"), exits, f"{enrolments}?status__exact=exit_requested"))
+    if user.has_perm("integrations.view_webhookdelivery"):
+        failed = WebhookDelivery.objects.filter(failed_at__isnull=False).count()
+        deliveries = reverse("admin:integrations_webhookdelivery_changelist") + "?state=failed"
+        result.append(_card("webhooks", _("Webhook deliveries given up"), failed, deliveries, "danger"))
     if user.has_perm("backoffice.view_figures"):
         result.append(_card("figures", _("Service figures"), "→", reverse("admin:figures")))
     if user.has_perm("ledger.view_entry"):

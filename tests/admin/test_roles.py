@@ -21,6 +21,7 @@ ROLE_SCREENS = {
         "/admin/claims/receiptdispute/": 403,
         "/admin/audit/transitionlog/": 403,
         "/admin/accounts/membership/": 403,
+        "/admin/integrations/webhookdelivery/": 403,
     },
     "supervisor": {
         "/admin/backoffice/queuedclaim/": 200,
@@ -53,6 +54,8 @@ ROLE_SCREENS = {
         "/admin/catalogue/holiday/": 200,
         "/admin/audit/transitionlog/": 200,
         "/admin/figures/": 200,
+        "/admin/integrations/webhookdelivery/": 200,
+        "/admin/integrations/apiclient/": 200,
         "/admin/backoffice/queuedclaim/": 403,
         "/admin/accounts/membership/": 403,
     },
@@ -122,6 +125,6 @@ def test_the_index_shows_what_waits_for_each_role(world, login):
     html = login(world.reviewer_user).get("/admin/").content.decode()
     assert 'data-card="queue"' in html and 'data-card="disputes"' not in html
     html = login(world.staff_user).get("/admin/").content.decode()
-    assert 'data-card="disputes"' in html and 'data-card="queue"' not in html
+    assert 'data-card="disputes"' in html and 'data-card="webhooks"' in html and 'data-card="queue"' not in html
     html = login(world.supervisor_user).get("/admin/").content.decode()
     assert 'data-card="applied"' in html and 'data-card="invoices"' in html
