@@ -65,6 +65,7 @@ def refund_list(request):
 
 
 def _claim_of(refund_request):
+    """The request's claim, or None for a request the rules left with the merchant."""
     try:
         return refund_request.claim
     except Claim.DoesNotExist:
