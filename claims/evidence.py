@@ -19,6 +19,9 @@ MAX_PIXELS = 40_000_000  # a phone photo is ~12 MP; far beyond this is a decompr
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
 MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"M4V ", b"MSNV"}
 ACCEPTED = ("image/jpeg", "image/png", "image/webp", "video/mp4")
+# What a client sends when it does not know the type (a browser, for a name without a known
+# extension): then the bytes alone decide.
+UNDECLARED = ("", "application/octet-stream")
 
 
 class CheckedFile:
@@ -45,7 +48,8 @@ def check_file(upload, declared_type=None):
         checked = CheckedFile(EvidenceKind.VIDEO, "video/mp4", ".mp4", size, digest.hexdigest())
     else:
         checked = _check_image(upload, size, digest.hexdigest())
-    if declared_type and declared_type.split(";")[0].strip().lower() != checked.content_type:
+    declared = (declared_type or "").split(";")[0].strip().lower()
+    if declared not in UNDECLARED and declared != checked.content_type:
         raise UnsupportedMedia(
             _("The file was declared as %(declared)s but its content is %(actual)s.")
             % {"declared": declared_type, "actual": checked.content_type}

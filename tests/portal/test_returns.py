@@ -144,6 +144,15 @@ def test_r_ret_3_a_file_whose_declared_type_lies_is_refused(merchant_client, wor
     assert claim.evidence.filter(side=Side.MERCHANT).count() == 0
 
 
+def test_r_ret_3_a_file_the_browser_could_not_type_is_judged_by_its_bytes(merchant_client, world):
+    claim = world.in_state(S.AWAITING_RECEIPT)
+    photo = image_upload(name="IMG_0001", pattern=3)
+    photo.content_type = "application/octet-stream"
+    response = _reject(merchant_client, claim, reason_code="empty_parcel", note="空", uploads=[photo])
+    assert response.status_code == 302
+    assert claim.evidence.get(side=Side.MERCHANT).content_type == "image/jpeg"
+
+
 def test_r_ret_3_a_file_over_the_size_limit_is_refused(merchant_client, world, monkeypatch):
     claim = world.in_state(S.AWAITING_RECEIPT)
     monkeypatch.setattr(files, "MAX_BYTES", 100)
