@@ -2,7 +2,7 @@
 (`for_actor`, so anything outside it is a 404 exactly like a missing one) and calls the same
 service the admin and the portal call."""
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +24,7 @@ from audit.services import histories
 from claims import services as claims
 from claims.choices import Side
 from claims.evidence import ACCEPTED
-from claims.models import Claim, ClaimFlag, RefundRequest
+from claims.models import Claim, ClaimFlag, Evidence, RefundRequest
 from integrations.idempotency import HEADER, idempotent
 from integrations.models import ClientRole
 from policies import services as policies
@@ -142,6 +142,16 @@ def policies_for(actor):
         .select_related("sub_order", "shop", "plan", "insurer")
         # `status` too: the FSM mixin reads it when a claim is loaded.
         .prefetch_related(Prefetch("claims", queryset=Claim.objects.only("id", "claim_id", "policy_id", "status")))
+    )
+
+
+def changed_since(moment):
+    """A claim whose representation changed since `moment`: its own row, or a flag or an evidence
+    file added beside it (those do not touch the claim's row)."""
+    return (
+        Q(updated_at__gte=moment)
+        | Exists(ClaimFlag.objects.filter(claim=OuterRef("pk"), raised_at__gte=moment))
+        | Exists(Evidence.objects.filter(claim=OuterRef("pk"), uploaded_at__gte=moment))
     )
 
 
@@ -360,14 +370,16 @@ class ClaimListView(ApiView, generics.ListAPIView):
     )
     def get(self, request):
         filters = parse(s.ClaimFilter, request.query_params)
+        since = filters.pop("updated_since", None)
         lookups = {
             "status": "status__in",
-            "updated_since": "updated_at__gte",
             "sub_order_id": "sub_order__sub_order_id",
             "refund_id": "refund_request__refund_id",
             "kind": "kind",
         }
         queryset = claims_for(self.actor).filter(**{lookups[name]: value for name, value in filters.items()})
+        if since:
+            queryset = queryset.filter(changed_since(since))
         page = attach_history(self.paginate_queryset(queryset))
         return self.get_paginated_response(
             s.ClaimSerializer(page, many=True, context=self.get_serializer_context()).data

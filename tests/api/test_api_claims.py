@@ -300,6 +300,16 @@ def test_claims_are_listed_newest_first_with_filters(world, merchant):
     assert merchant.get("claims", {"updated_since": "yesterday"}).status_code == 400
 
 
+def test_updated_since_finds_claims_flagged_or_given_evidence_since(world, platform):
+    quiet, flagged, photographed = (world.claim(buyer=f"b{i}") for i in range(3))
+    since = world.now + dt.timedelta(hours=1)
+    claims.raise_flag(flagged, "merchant_reported", at=since + dt.timedelta(minutes=1))
+    claims.add_evidence(photographed, "buyer", image_upload(pattern=5), world.platform, now=since)
+    found = [c["claim_id"] for c in platform.get("claims", {"updated_since": since.isoformat()}).json()["results"]]
+    assert found == [photographed.claim_id, flagged.claim_id]
+    assert quiet.claim_id not in found
+
+
 def test_the_cursor_walks_every_claim_once(world, platform):
     made = [world.claim(buyer=f"b{i}").claim_id for i in range(5)]
     seen, url, pages = [], "claims?limit=2", 0
