@@ -15,6 +15,7 @@ from claims.choices import ReceiptRejection, Side
 from claims.models import Appeal, Claim, ReceiptDispute, RefundRequest
 from claims.services import MERCHANT_EVIDENCE_STATES
 from ledger.models import Entry
+from notices.models import Notice
 from zhibao.errors import DomainError
 
 from ..access import get_scoped_or_404, merchant_required, scoped
@@ -116,6 +117,11 @@ def claim_detail(request, claim_id):
             "appeal": Appeal.objects.filter(claim=claim).first(),
             "reports": claim.reports.all(),
             "payments": scoped(request, Entry).filter(claim=claim),
+            # R-REV-4: the address as it was sent to the buyer, even if the shop changed it since.
+            "sent_address": scoped(request, Notice)
+            .filter(claim=claim, event_type="claim.return_address")
+            .values_list("data__return_address", flat=True)
+            .first(),
             "can_remind": claim.status == S.AWAITING_RETURN,
             "can_check_receipt": claim.status in MERCHANT_EVIDENCE_STATES,
         },

@@ -98,6 +98,8 @@ def test_claim_page_shows_timeline_evidence_decision_amounts_and_open_deadline(m
     assert "Receipt check due" in text
     assert claim.receipt_due_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M") in text
     assert "Confirm receipt" in text and "Reject the parcel" in text
+    # R-REV-4: the return address the buyer was sent at approval.
+    assert "Return address sent to the buyer" in text and world.shop.return_address in text
 
 
 def test_claim_page_shows_the_rejection_reason(merchant_client, world):
