@@ -43,6 +43,17 @@ class ApiClientAdmin(PlatformStaffOnly, admin.ModelAdmin):
     readonly_fields = ("role", "insurer", "shop", "key_prefix", "active", "created_at", "revoked_at")
     actions = ["revoke"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        secret = services.give_webhook_secret(obj)
+        if secret:
+            self.message_user(
+                request,
+                _("Events to %(url)s are signed with this secret; give it to the receiver: %(secret)s")
+                % {"url": obj.webhook_url, "secret": secret},
+                messages.WARNING,
+            )
+
     @admin.action(description=_("Revoke the selected clients' keys"), permissions=["change"])
     def revoke(self, request, queryset):
         count = services.revoke(queryset)

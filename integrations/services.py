@@ -37,9 +37,19 @@ def issue_client(name, *, role=ClientRole.PLATFORM, insurer_code=None, shop_id=N
         key_hash=hash_key(key),
         key_prefix=key[:10],
         webhook_url=webhook_url,
-        webhook_secret=("whsec_" + secrets.token_urlsafe(32)) if webhook_url else "",
     )
+    give_webhook_secret(client)
     return client, key
+
+
+def give_webhook_secret(client):
+    """A client with a webhook URL and no signing secret gets one (saved); returns it, or "" when
+    there was nothing to do. Staff adding a URL in the admin are shown the secret this returns."""
+    if not client.webhook_url or client.webhook_secret:
+        return ""
+    client.webhook_secret = "whsec_" + secrets.token_urlsafe(32)
+    ApiClient.objects.filter(pk=client.pk).update(webhook_secret=client.webhook_secret)
+    return client.webhook_secret
 
 
 def revoke(clients, now=None):

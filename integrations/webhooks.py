@@ -50,15 +50,18 @@ def enqueue(notice_groups):
     if not events:
         return []
     clients = list(ApiClient.objects.filter(active=True).exclude(webhook_url=""))
+    # The body carries the event's own time (a back-dated shipment's, say); the sending window
+    # runs from now, so an event reported late is still retried for a full day.
+    now = timezone.now()
     deliveries = [
         WebhookDelivery(
             client=client,
             event_id=event["id"],
             event_type=event["type"],
             payload=event["body"],
-            created_at=event["at"],
-            retry_until=event["at"] + RETRY_FOR,
-            next_attempt_at=event["at"],
+            created_at=now,
+            retry_until=now + RETRY_FOR,
+            next_attempt_at=now,
         )
         for event in events
         for client in clients

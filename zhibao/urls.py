@@ -18,5 +18,7 @@ urlpatterns = [
 ]
 
 # JSON under /api/, the usual pages elsewhere.
+handler400 = "integrations.api.errors.handler400"
+handler403 = "integrations.api.errors.handler403"
 handler404 = "integrations.api.errors.handler404"
 handler500 = "integrations.api.errors.handler500"

@@ -70,6 +70,19 @@ def _response(status_code, data):
     return Response(data, status=status_code)
 
 
+def handler400(request, exception=None):
+    """A request Django refuses before any view (a bad Host header, too many fields …)."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(body("malformed", _("The request is malformed.")), status=status.HTTP_400_BAD_REQUEST)
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(body("permission_denied", _("Permission denied.")), status=status.HTTP_403_FORBIDDEN)
+    return defaults.permission_denied(request, exception)
+
+
 def handler404(request, exception=None):
     """Django's 404 (no URL matched): JSON under /api/, the usual page elsewhere."""
     if request.path.startswith(API_PREFIX):

@@ -2,6 +2,7 @@
 test world: `platform`, `insurer` (demo-insurer), `other_insurer`, `merchant` (shop-a) and
 `other_merchant` (shop-b)."""
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -81,7 +82,7 @@ def other_merchant(world):
 def error_of(response):
     """The contract's error body, checked for shape on the way."""
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
-    body = response.json()
+    body = json.loads(response.content)
     assert set(body) == {"error"}, body
     assert set(body["error"]) == {"code", "message", "fields"}, body
     assert isinstance(body["error"]["fields"], dict)

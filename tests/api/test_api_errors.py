@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory, override_settings
 
-from integrations.api.errors import handler404, handler500
+from integrations.api.errors import handler400, handler403, handler404, handler500
 from integrations.models import ApiClient, hash_key
 from integrations.services import revoke
 
@@ -134,7 +134,18 @@ def test_an_unexpected_failure_is_a_json_500_under_api_and_the_usual_page_elsewh
     factory = RequestFactory()
     assert handler500(factory.get("/portal/")).status_code == 500
     assert not handler500(factory.get("/portal/"))["Content-Type"].startswith("application/json")
-    assert handler404(factory.get("/api/v1/x"), None)["Content-Type"] == "application/json"
+    for handler, status in ((handler400, 400), (handler403, 403), (handler404, 404)):
+        response = handler(factory.get("/api/v1/x"), None)
+        assert response.status_code == status
+        error_of(response)
+        assert not handler(factory.get("/portal/"), None)["Content-Type"].startswith("application/json")
+
+
+def test_a_request_refused_before_any_view_is_json_too(world, platform):
+    quiet = Client(raise_request_exception=False, headers={"Authorization": f"Token {platform.key}"})
+    response = quiet.get("/api/v1/claims", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "malformed"
 
 
 def test_a_422_names_the_rule_in_its_code_and_message(world, insurer):

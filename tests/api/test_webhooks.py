@@ -173,9 +173,9 @@ def test_nothing_is_sent_or_kept_for_a_change_that_rolled_back(receiver):
 
 def test_a_failed_delivery_is_retried_with_growing_waits_and_given_up_after_24_hours(world, receiver):
     listener = make_api("tmall", webhook_url=receiver.url("platform"))
-    start = timezone.now()
-    publish("claim.flagged", "x", shop_id=world.shop.pk, insurer_id=world.insurer.pk, data={"flag": "x"}, at=start)
+    publish("claim.flagged", "x", shop_id=world.shop.pk, insurer_id=world.insurer.pk, data={"flag": "x"})
     delivery = WebhookDelivery.objects.get(client=listener.client)
+    start = delivery.next_attempt_at
     receiver.answers = [500] * 1000
 
     waits, now = [], start
@@ -197,11 +197,24 @@ def test_a_failed_delivery_is_retried_with_growing_waits_and_given_up_after_24_h
     assert log == [500] * delivery.attempts == [500] * len(receiver.received)
 
 
+def test_an_event_reported_late_is_still_retried_for_a_day_from_now(world, receiver):
+    listener = make_api("tmall", webhook_url=receiver.url("platform"))
+    shipped_long_ago = timezone.now() - dt.timedelta(days=3)
+    publish("policy.issued", "x", shop_id=world.shop.pk, insurer_id=world.insurer.pk, at=shipped_long_ago)
+    delivery = WebhookDelivery.objects.get(client=listener.client)
+    receiver.answers = [500]
+    webhooks.send(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == "retrying"
+    assert delivery.retry_until - delivery.created_at == dt.timedelta(hours=24)
+    assert dt.datetime.fromisoformat(delivery.payload["created_at"]) == shipped_long_ago
+
+
 def test_a_retry_that_succeeds_is_delivered_once_and_the_sweeper_sends_what_is_due(world, receiver):
     listener = make_api("tmall", webhook_url=receiver.url("platform"))
-    start = timezone.now()
-    publish("claim.flagged", "x", shop_id=world.shop.pk, insurer_id=world.insurer.pk, at=start)
+    publish("claim.flagged", "x", shop_id=world.shop.pk, insurer_id=world.insurer.pk)
     delivery = WebhookDelivery.objects.get(client=listener.client)
+    start = delivery.next_attempt_at
     receiver.answers = [503]
     assert webhooks.send_due(start) == 1
     assert webhooks.send_due(start + dt.timedelta(seconds=30)) == 0
@@ -311,6 +324,18 @@ def test_staff_revoke_a_key_in_the_admin(world, root):
     root.post(changelist, {"action": "revoke", "_selected_action": [api.client.pk]})
     assert ApiClient.objects.get(pk=api.client.pk).revoked_at is not None
     assert api.get("claims").status_code == 401
+
+
+def test_staff_adding_a_webhook_url_in_the_admin_get_a_signing_secret_to_pass_on(world, root):
+    api = make_api("tmall")
+    assert api.client.webhook_secret == ""
+    page = reverse("admin:integrations_apiclient_change", args=[api.client.pk])
+    response = root.post(page, {"name": "tmall", "webhook_url": "https://tmall.example/hooks"}, follow=True)
+    assert response.status_code == 200
+    client = ApiClient.objects.get(pk=api.client.pk)
+    assert client.webhook_url == "https://tmall.example/hooks"
+    assert client.webhook_secret.startswith("whsec_")
+    assert client.webhook_secret.encode() in response.content
 
 
 def test_insurer_staff_never_see_clients_or_deliveries_even_with_the_permission(world, client):
