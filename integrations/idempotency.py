@@ -45,7 +45,9 @@ def idempotent(handler):
             try:
                 with transaction.atomic():
                     response = handler(view, request, *args, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - the view turns it into the answer to store, or re-raises
+            except Exception as exc:
+                # The view turns a refusal into the answer to store; anything else it re-raises,
+                # and the whole transaction, record included, rolls back.
                 response = view.handle_exception(exc)
             _store(record, response)
         return response

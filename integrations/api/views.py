@@ -4,7 +4,7 @@ service the admin and the portal call."""
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -74,9 +74,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 def errors(*codes):
     """The error answers of an endpoint: every endpoint may answer 401 and 429."""
-    return {
-        code: OpenApiResponse(s.ErrorSerializer, description=str(ERRORS[code])) for code in sorted({401, 429, *codes})
-    }
+    return {code: OpenApiResponse(s.ErrorSerializer, description=ERRORS[code]) for code in sorted({401, 429, *codes})}
 
 
 def parse(serializer_class, data):
@@ -193,6 +191,12 @@ ORDER_EXAMPLE = {
 }
 
 
+# One order in, one result out; a batch in, a batch out.
+ORDER_RESULTS = PolymorphicProxySerializer(
+    "OrderResultOrBatch", serializers=[s.OrderResultSerializer, s.OrderBatchSerializer], resource_type_field_name=None
+)
+
+
 class OrdersView(ApiView):
     roles = {"POST": PLATFORM}
 
@@ -204,12 +208,8 @@ class OrdersView(ApiView):
             "OrderOrBatch", serializers=[s.OrderInput, s.OrderBatchInput], resource_type_field_name=None
         ),
         responses={
-            201: PolymorphicProxySerializer(
-                "OrderResultOrBatch",
-                serializers=[s.OrderResultSerializer, s.OrderBatchSerializer],
-                resource_type_field_name=None,
-            ),
-            200: OpenApiResponse(description=_("Every order was an identical resend: nothing changed.")),
+            201: OpenApiResponse(ORDER_RESULTS, description=_("At least one order was new.")),
+            200: OpenApiResponse(ORDER_RESULTS, description=_("Every order was an identical resend: nothing changed.")),
             **errors(400, 403, 409, 422),
         },
         examples=[
