@@ -3,7 +3,7 @@
 import datetime as dt
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +37,6 @@ def _same_order(existing, item, shop, plan):
     )
 
 
-@transaction.atomic
 def record_orders(items, actor):
     """Create sub-orders, all or nothing (R-POL-1 decided at placement).
 
@@ -47,6 +46,16 @@ def record_orders(items, actor):
     queries does not grow with the number of items.
     """
     require(actor, "record_orders", TRANSITIONS)
+    try:
+        return _record_orders(items)
+    except IntegrityError:
+        # Another call recorded some of these sub-orders between our read and our insert: read
+        # again, and they are resends (or conflicts) like any other.
+        return _record_orders(items)
+
+
+@transaction.atomic
+def _record_orders(items):
     shops = {s.shop_id: s for s in Shop.objects.filter(shop_id__in={i["shop_id"] for i in items})}
     plan_codes = {i["warranty_plan"] for i in items if i.get("warranty_plan")}
     plans = {p.code: p for p in Plan.objects.filter(code__in=plan_codes)}

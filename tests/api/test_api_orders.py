@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -66,6 +67,24 @@ def test_an_identical_resend_is_answered_200_and_changes_nothing(world, platform
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
     assert SubOrder.objects.count() == 2
+
+
+def test_r_pol_1_orders_recorded_by_a_concurrent_call_are_answered_as_resends(world, platform):
+    """Two identical batches racing: the one that loses the insert reads again and answers 200."""
+    platform.post("orders", order(world, "so-1"))
+    real_in_bulk = SubOrder.objects.in_bulk
+    calls = []
+
+    def first_read_misses_the_other_calls_rows(*args, **kwargs):
+        calls.append(1)
+        return {} if len(calls) == 1 else real_in_bulk(*args, **kwargs)
+
+    with mock.patch.object(SubOrder.objects, "in_bulk", side_effect=first_read_misses_the_other_calls_rows):
+        response = platform.post("orders", order(world, "so-1"))
+    assert len(calls) == 2
+    assert response.status_code == 200
+    assert response.json() == {"sub_order_id": "so-1", "covered": True, "reason": None}
+    assert SubOrder.objects.filter(sub_order_id="so-1").count() == 1
 
 
 def test_the_same_sub_order_id_with_other_content_is_a_409(world, platform):
