@@ -33,15 +33,12 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def add_domain_error(self, error):
-        """Show a service's refusal where it belongs: on its fields, or above the form."""
-        placed = False
+        """Show a service's refusal above the form (its message cites the rule) and on its fields."""
+        self.add_error(None, error.message)
         for name, problems in error.fields.items():
             if name in self.fields:
                 for problem in problems:
                     self.add_error(name, str(problem))
-                placed = True
-        if not placed or error.message:
-            self.add_error(None, error.message)
 
 
 @dataclass(frozen=True)
@@ -149,7 +146,7 @@ class ObjectActionsMixin:
                 form.add_domain_error(error)
                 status = error.status
             else:
-                self.log_change(request, obj, f"{chosen.name}")
+                self.log_change(request, obj, str(chosen.label))
                 messages.success(request, message)
                 return HttpResponseRedirect(self.after_action_url(obj))
         else:

@@ -37,9 +37,9 @@ def time_left(claim, now=None):
     if left is None:
         return "—"
     return format_html(
-        '<span class="zb-countdown zb-{}" data-seconds="{}" data-sla="{}">{}</span>',
+        '<span class="zb-countdown zb-{}" data-seconds="{}" data-warn="{}">{}</span>',
         left["tone"],
         "" if left["seconds"] is None else left["seconds"],
-        claim.review_sla_hours * 3600,
+        left.get("warn_at", ""),
         left["text"],
     )

@@ -43,7 +43,13 @@ def countdown(claim, now):
         tone = "warn"
     else:
         tone = "ok"
-    return {"tone": tone, "seconds": int(left.total_seconds()), "text": duration_text(left), "due": claim.review_due_at}
+    return {
+        "tone": tone,
+        "seconds": int(left.total_seconds()),
+        "warn_at": int((sla * (1 - SLA_WARNING_SHARE)).total_seconds()),
+        "text": duration_text(left),
+        "due": claim.review_due_at,
+    }
 
 
 def duration_text(delta):

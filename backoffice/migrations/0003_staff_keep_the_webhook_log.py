@@ -8,9 +8,9 @@ PERMS = ["view_webhookdelivery", "change_webhookdelivery", "view_apiclient", "ch
 
 def grant(apps, schema_editor):
     config = apps.get_app_config("integrations")
-    config.models_module = True
+    models_module, config.models_module = getattr(config, "models_module", None), True
     create_permissions(config, apps=apps, verbosity=0)
-    config.models_module = None
+    config.models_module = models_module
     Permission = apps.get_model("auth", "Permission")
     group, _created = apps.get_model("auth", "Group").objects.get_or_create(name="service_staff")
     group.permissions.add(*Permission.objects.filter(content_type__app_label="integrations", codename__in=PERMS))

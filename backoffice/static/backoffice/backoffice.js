@@ -16,11 +16,11 @@
     document.querySelectorAll(".zb-countdown[data-seconds]").forEach(function (el) {
       if (el.dataset.seconds === "") { return; }
       var left = parseInt(el.dataset.seconds, 10) - elapsed;
-      var sla = parseInt(el.dataset.sla, 10) || 86400;
+      var warn = parseInt(el.dataset.warn, 10) || 0;  /* the server's 80 % mark, in seconds left */
       var abs = Math.abs(left);
       el.textContent = (left < 0 ? "-" : "") + Math.floor(abs / 3600) + "h " + pad(Math.floor(abs % 3600 / 60)) + "m";
       el.classList.remove("zb-ok", "zb-warn", "zb-breached");
-      el.classList.add(left <= 0 ? "zb-breached" : (left <= sla * 0.2 ? "zb-warn" : "zb-ok"));
+      el.classList.add(left <= 0 ? "zb-breached" : (left <= warn ? "zb-warn" : "zb-ok"));
     });
   }
 
