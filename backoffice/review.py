@@ -5,6 +5,7 @@ Every button calls the same service as the API (claims.services); the forms only
 import datetime as dt
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -332,6 +333,16 @@ def review_context(model_admin, request, claim, bound=None):
         .select_related("shop")
         .order_by("-opened_at")[:20]
     )
+    next_claim = (
+        Claim.objects.for_actor(actor)
+        .review_queue()
+        .filter(Q(assignee__isnull=True) | Q(assignee=request.user), status=S.SUBMITTED)
+        .exclude(pk=claim.pk)
+        .only("pk")
+        .first()
+        if request.user.has_perm("backoffice.view_queuedclaim")
+        else None
+    )
     forms_ = []
     for action in model_admin.offered_actions(request, claim):
         form = (bound or {}).get(action.name) or model_admin.blank_form(claim, action)
@@ -358,5 +369,6 @@ def review_context(model_admin, request, claim, bound=None):
         "assign_form": next((f for f in forms_ if f["action"].name == "assign"), None),
         "action_forms": [f for f in forms_ if f["action"].name != "assign"],
         "assigned_to_other": claim.assignee_id not in (None, request.user.pk),
+        "next_claim": next_claim,
         "has_view_permission": True,
     }

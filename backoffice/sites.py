@@ -24,6 +24,7 @@ class ZhibaoAdminSite(admin.AdminSite):
     site_title = _("Zhibao")
     index_title = _("Today")
     login_form = StaffLoginForm
+    site_url = None  # staff have no public site to go back to
 
     def __init__(self, name="admin"):
         super().__init__(name)

@@ -156,3 +156,15 @@ def test_service_staff_see_a_claim_without_the_reviewers_decision_buttons(world,
     assert claim.claim_id in html and 'id="act-approve"' not in html
     assert client.post(act_url(claim, "approve"), {"seen": "x", "problem_code": "no_power"}).status_code == 403
     assert client.get(QUEUE).status_code == 403
+
+
+def test_after_a_decision_the_next_claim_in_the_queue_is_one_key_away(world, login):
+    first = world.claim(now=world.now - dt.timedelta(hours=10))
+    second = world.claim(now=world.now - dt.timedelta(hours=5))
+    client = login(world.reviewer_user)
+    page = client.get(claim_url(first))
+    response = client.post(
+        act_url(first, "approve"), {"seen": seen_of(page, "approve"), "problem_code": "no_power"}, follow=True
+    )
+    html = response.content.decode()
+    assert 'id="next-claim"' in html and reverse("admin:backoffice_queuedclaim_change", args=[second.pk]) in html

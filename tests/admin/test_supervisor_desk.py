@@ -135,3 +135,11 @@ def test_r_rev_1_breached_claims_are_escalated_to_the_supervisor(world, login):
     assert 'data-card="breached"' in index
     rows = result_rows(client.get(reverse("admin:backoffice_queuedclaim_changelist") + "?flag=sla_breached"))
     assert len(rows) == 1 and claim.claim_id in rows[0] and "zb-flag-sla_breached" in rows[0]
+
+
+def test_domain_1_a_supervisor_of_another_insurer_sees_none_of_these_invoices(world, login):
+    invoice = requested_invoice(world)
+    outsider = login(member("supervisor-x", "supervisor", insurer=world.other_insurer))
+    assert result_rows(outsider.get(reverse("admin:policies_invoice_changelist"))) == []
+    assert outsider.post(act_url(invoice, "ship"), {"seen": "requested:0"}).status_code == 404
+    assert Invoice.objects.get(pk=invoice.pk).status == "requested"

@@ -78,6 +78,11 @@
       }
       if (typing(event)) { return; }
       if (event.key === "j" || event.key === "k") { show(0); return; }
+      if (event.key === "n") {
+        var next = document.getElementById("next-claim");
+        if (next) { window.location = next.href; }
+        return;
+      }
       if (event.key === "m") {
         var assign = document.querySelector('form[data-action="assign"] button');
         if (assign) { assign.click(); }
