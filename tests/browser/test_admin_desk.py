@@ -102,3 +102,16 @@ def test_service_staff_process_a_merchants_exit(page, live_server, screenshot):
     expect(page.locator(".zb-facts")).to_contain_text("May apply again from")
     screenshot("admin-8-exited")
     assert Enrolment.objects.get(pk=world.enrolment.pk).status == "exited"
+
+
+def test_a_supervisor_reads_the_service_figures(page, live_server, screenshot):
+    world = World()
+    world.approved()
+    world.claim()
+    base = live_server.url
+
+    _log_in(page, base, "supervisor")
+    page.locator('[data-card="figures"]').click()
+    expect(page.locator("#figure-sla svg.zb-chart")).to_be_visible()
+    expect(page.locator("#figure-approval_by_reason svg.zb-chart")).to_be_visible()
+    screenshot("admin-9-service-figures")
