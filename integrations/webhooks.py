@@ -71,7 +71,7 @@ def enqueue(notice_groups):
         return []
     created = WebhookDelivery.objects.bulk_create(deliveries)
     ids = [delivery.pk for delivery in created]
-    from .tasks import deliver_webhooks
+    from .tasks import deliver_webhooks  # the tasks module imports this one
 
     for start in range(0, len(ids), SEND_CHUNK):
         transaction.on_commit(partial(deliver_webhooks.delay, ids[start : start + SEND_CHUNK]))
@@ -81,18 +81,16 @@ def enqueue(notice_groups):
 def _event(notices):
     first = notices[0]
     event_id = uuid.uuid4()
-    at = first.created_at
     return {
         "id": event_id,
         "type": first.event_type,
-        "at": at,
         "shop_id": first.shop_id,
         "insurer_id": first.insurer_id,
         "audiences": {notice.audience for notice in notices},
         "body": {
             "id": str(event_id),
             "type": first.event_type,
-            "created_at": timezone.localtime(at).isoformat(),
+            "created_at": timezone.localtime(first.created_at).isoformat(),
             "data": first.data,
         },
     }
@@ -191,7 +189,7 @@ def resend(deliveries, now=None):
     WebhookDelivery.objects.filter(pk__in=ids).update(
         next_attempt_at=now, retry_until=now + RETRY_FOR, delivered_at=None, failed_at=None
     )
-    from .tasks import deliver_webhooks
+    from .tasks import deliver_webhooks  # the tasks module imports this one
 
     transaction.on_commit(partial(deliver_webhooks.delay, ids))
     return len(ids)
