@@ -5,7 +5,7 @@ An action is offered when the user's group grants its permission, the user's rol
 form carries the version of the object the page showed; if the object changed since, the action
 is refused instead of overwriting a newer decision."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
@@ -55,7 +55,6 @@ class ObjectAction:
     tone: str = ""  # "" | "danger"
     accesskey: str = ""
     facts: object = None  # facts(obj) -> [(label, value)] shown beside the form
-    extra: dict = field(default_factory=dict)
 
     def permitted(self, request, actor):
         if not request.user.has_perm(self.permission):

@@ -122,8 +122,10 @@ def test_session_and_csrf_cookies_are_http_only_and_same_site(client, world):
 
 
 def production_env(**extra):
+    # The browser tests' harness allows async-unsafe calls in the test process; a deployment never does.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "zhibao.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "zhibao.example.com",
