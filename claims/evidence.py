@@ -3,13 +3,15 @@
 The same checks serve the API and the portal: a file is what its bytes say, not its name."""
 
 import hashlib
+import struct
+import unicodedata
 import warnings
 
 import imagehash
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from zhibao.errors import TooLarge, UnsupportedMedia
+from zhibao.errors import RuleViolation, TooLarge, UnsupportedMedia
 
 from .choices import EvidenceKind
 
@@ -19,6 +21,14 @@ MAX_PIXELS = 40_000_000  # a phone photo is ~12 MP; far beyond this is a decompr
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
 MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"M4V ", b"MSNV"}
 ACCEPTED = ("image/jpeg", "image/png", "image/webp", "video/mp4")
+# Top-level boxes of an ISO base media (MP4) file (ISO/IEC 14496-12); anything else is not a video.
+MP4_BOXES = {
+    kind.encode()
+    for kind in "ftyp styp pdin moov moof mfra mdat free skip wide meta uuid sidx ssix prft emsg udta".split()
+}
+MAX_MP4_BOXES = 10_000
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+JPEG_END = b"\xff\xd9"
 # What a client sends when it does not know the type (a browser, for a name without a known
 # extension): then the bytes alone decide.
 UNDECLARED = ("", "application/octet-stream")
@@ -31,7 +41,9 @@ class CheckedFile:
 
 
 def check_file(upload, declared_type=None):
-    """Return what the file really is, or refuse it (413 too large, 415 not an accepted type)."""
+    """Return what the file really is, or refuse it (413 too large, 415 not an accepted type,
+    422 a name that hides what the file is)."""
+    _check_name(getattr(upload, "name", "") or "")
     size = upload.size
     if size > MAX_BYTES:
         raise TooLarge(_("Each file may be at most 20 MB."), code="file_too_large")
@@ -45,6 +57,7 @@ def check_file(upload, declared_type=None):
         digest.update(chunk)
     upload.seek(0)
     if head[4:8] == b"ftyp" and head[8:12] in MP4_BRANDS:
+        _check_mp4_boxes(upload, size)
         checked = CheckedFile(EvidenceKind.VIDEO, "video/mp4", ".mp4", size, digest.hexdigest())
     else:
         checked = _check_image(upload, size, digest.hexdigest())
@@ -59,6 +72,7 @@ def check_file(upload, declared_type=None):
 
 def _check_image(upload, size, sha256):
     refused = UnsupportedMedia(_("Accepted files are JPEG, PNG or WebP images and MP4 videos."))
+    too_many_pixels = TooLarge(_("The image has too many pixels."), code="image_too_large")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -67,21 +81,83 @@ def _check_image(upload, size, sha256):
                 if fmt not in IMAGE_FORMATS:
                     raise refused
                 if image.width * image.height > MAX_PIXELS:
-                    raise TooLarge(_("The image has too many pixels."), code="image_too_large")
+                    raise too_many_pixels
                 image.verify()
             upload.seek(0)
             with Image.open(upload) as image:
                 image.load()
                 phash = str(imagehash.phash(image.convert("RGB")))
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own limit, far above ours: a file built to exhaust memory when decoded.
+        raise too_many_pixels from exc
+    except UnidentifiedImageError as exc:
         raise refused from exc
     except (OSError, SyntaxError, ValueError) as exc:
         # Truncated or corrupt data that only looks like an image.
         raise refused from exc
     finally:
         upload.seek(0)
+    _check_image_ends_the_file(upload, fmt, size)
     content_type, extension = IMAGE_FORMATS[fmt]
     return CheckedFile(EvidenceKind.IMAGE, content_type, extension, size, sha256, phash)
+
+
+def _check_name(name):
+    """Control and invisible formatting characters (a NUL, a right-to-left override that shows
+    "photo.exe" as "photoexe.jpg") only serve to hide what a file is."""
+    if any(unicodedata.category(char) in ("Cc", "Cf") for char in name):
+        raise RuleViolation(
+            _("The file name contains control or invisible characters; rename the file and send it again."),
+            code="invalid_file_name",
+            fields={"file": [_("Invalid file name.")]},
+        )
+
+
+def _check_image_ends_the_file(upload, fmt, size):
+    """A polyglot is an image with another file (an archive, a page, a script) after it: decoders
+    stop at the image's end and never see the rest. The image must end where the file ends."""
+    upload.seek(max(0, size - len(PNG_END)))
+    tail = upload.read()
+    upload.seek(0)
+    head = upload.read(12)
+    upload.seek(0)
+    if fmt == "PNG":
+        whole = tail.endswith(PNG_END)
+    elif fmt == "JPEG":
+        whole = tail.rstrip(b"\x00").endswith(JPEG_END)
+    else:  # WEBP: a RIFF container says its own length
+        whole = struct.unpack("<I", head[4:8])[0] + 8 == size
+    if not whole:
+        raise UnsupportedMedia(
+            _("The file carries other data after the end of its image; send the photo itself."),
+            code="unsupported_media_type",
+        )
+
+
+def _check_mp4_boxes(upload, size):
+    """An MP4 file is a sequence of boxes that covers it exactly; a known header followed by
+    anything else (a page, an archive) is not a video."""
+    refused = UnsupportedMedia(_("This is not a well-formed MP4 video."))
+    offset = 0
+    try:
+        for _box in range(MAX_MP4_BOXES):
+            if offset == size:
+                return
+            upload.seek(offset)
+            header = upload.read(16)
+            length, kind = struct.unpack(">I4s", header[:8])
+            if length == 1:
+                length = struct.unpack(">Q", header[8:16])[0]
+            elif length == 0:
+                length = size - offset  # the last box runs to the end of the file
+            if kind not in MP4_BOXES or length < 8 or offset + length > size:
+                raise refused
+            offset += length
+        raise refused
+    except struct.error as exc:
+        raise refused from exc
+    finally:
+        upload.seek(0)
 
 
 def bands(phash_hex):

@@ -108,7 +108,13 @@ def photo_upload(seed=0, *, size=(256, 256), fmt="JPEG", quality=90, name="photo
 
 
 def mp4_upload(name="unboxing.mp4"):
-    body = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00\x00\x00\x08free" + b"\x00" * 64
+    """A well-formed MP4 in outline: its boxes (ftyp, free, mdat) cover the file exactly."""
+    body = (
+        b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+        + b"\x00\x00\x00\x08free"
+        + b"\x00\x00\x00\x48mdat"
+        + b"\x00" * 64
+    )
     return SimpleUploadedFile(name, body, content_type="video/mp4")
 
 
