@@ -16,14 +16,11 @@ from claims import services as claims
 from claims.choices import AppealOutcome, DisputeOutcome, EvidenceKind, FindingKind, Flag, Outcome, Side
 from claims.choices import ClaimStatus as S
 from claims.models import Claim
-from claims.workflow import TRANSITIONS
+from claims.workflow import SLA_WARNING_SHARE, TRANSITIONS
 from ledger.models import Entry
 
 from .actions import ActionForm, ObjectAction
 from .scoping import actor_for
-
-# R-REV-1: the flag `sla_warning` is raised at 80 % of the review SLA; the desk turns amber there.
-SLA_WARNING_SHARE = 0.8
 
 REVIEW = "backoffice.review_claims"
 DISPUTES = "backoffice.resolve_disputes"

@@ -25,7 +25,7 @@ from .choices import (
 )
 from .choices import ClaimStatus as S
 from .querysets import ClaimQuerySet, MerchantReportQuerySet, RefundRequestQuerySet
-from .workflow import DEADLINES
+from .workflow import DEADLINES, SLA_WARNING_SHARE
 
 
 class Buyer(models.Model):
@@ -249,7 +249,7 @@ class Claim(ConcurrentTransitionMixin, models.Model):
         self.evidence_due_at = None
         self.sla_breach_at = self.review_due_at
         if not warned:
-            warn_before = dt.timedelta(hours=self.review_sla_hours) * 0.2
+            warn_before = dt.timedelta(hours=self.review_sla_hours) * (1 - SLA_WARNING_SHARE)
             self.sla_warn_at = self.review_due_at - warn_before
 
     @transition(field=status, source=S.EVIDENCE_REQUESTED, target=S.REJECTED)

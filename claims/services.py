@@ -49,7 +49,7 @@ from .models import (
     ReceiptDispute,
     RefundRequest,
 )
-from .workflow import TRANSITIONS
+from .workflow import SLA_WARNING_SHARE, TRANSITIONS
 
 REQUEST_FIELDS = ("kind", "reason", "amount", "description", "requested_at")
 STAFF_AUDIENCES = (Audience.MERCHANT, Audience.INSURER, Audience.STAFF)
@@ -252,7 +252,7 @@ def _open_claim(request, policy, actor, now):
         refund_due_hours=plan.refund_due_hours,
         appeal_days=plan.appeal_days,
         review_due_at=now + sla,
-        sla_warn_at=now + sla * 0.8,
+        sla_warn_at=now + sla * SLA_WARNING_SHARE,
         sla_breach_at=now + sla,
     )
     record_transition(claim, transition="open", source="", target=S.SUBMITTED, actor=actor, at=now)

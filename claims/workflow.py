@@ -9,6 +9,9 @@ from audit.actors import Role
 
 from .choices import ClaimStatus as S
 
+# R-REV-1: undecided at this share of the review SLA, a claim is flagged `sla_warning`.
+SLA_WARNING_SHARE = 0.8
+
 INSURER_SIDE = {Role.REVIEWER, Role.SUPERVISOR, Role.INSURER}
 STAFF = {Role.SERVICE_STAFF}
 TIMER = {Role.TIMER, Role.SYSTEM}

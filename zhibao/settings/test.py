@@ -20,3 +20,6 @@ if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
     _queue = Path(os.environ.setdefault("ZHIBAO_TEST_BROKER_DIR", str(VAR_DIR / f"test-broker-{os.getpid()}")))  # noqa: F405
     _queue.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_queue), "data_folder_out": str(_queue)}
+
+# Assertions read the English source strings; tests of the Chinese default set zh-hans themselves.
+LANGUAGE_CODE = "en"
