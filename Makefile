@@ -32,6 +32,11 @@ browser:
 test: install messages browser
 	DJANGO_SETTINGS_MODULE=zhibao.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
+# The performance figures (docs/performance.md) against a throwaway PostgreSQL and Redis; wrk from Debian.
+bench: install messages
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	PY=$(PY) bench/run.sh $(BENCH_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 

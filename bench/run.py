@@ -1,0 +1,135 @@
+"""`make bench` (through bench/run.sh): every figure of docs/performance.md, each a ratio of two
+things measured side by side in this run, and a last line with the four targets' figures."""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from zhibao.celery import app as celery_app  # noqa: E402
+
+from . import ingest, load  # noqa: E402
+from . import world as bench_world  # noqa: E402
+from .servers import CeleryWorker, Gunicorn, Receiver  # noqa: E402
+
+TARGETS = {
+    "ingest_ratio": (">=", 0.15),
+    "api_ratio": (">=", 0.35),
+    "queue_scale": ("<=", 1.5),
+    "deadlines_scale": ("<=", 1.5),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=20000, help="sub-orders through the API")
+    parser.add_argument("--claims", type=int, default=1_000_000, help="claims at the large size")
+    parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved wrk rounds")
+    parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale")
+    args = parser.parse_args()
+    phases = set(filter(None, args.only.split(","))) or {"ingest", "api", "scale"}
+    started = time.perf_counter()
+    logs = Path(tempfile.mkdtemp(prefix="zhibao-bench-"))
+    results, rows = {}, []
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    now = timezone.now().replace(microsecond=0)
+    receiver = Receiver()
+    world = bench_world.build(now, webhook_url=receiver.url)
+    receiver.secret = world["webhook_secret"]
+    web = Gunicorn(logs / "gunicorn.log")
+    worker = None
+    try:
+        api = ingest.Api(web.url, world["platform_key"])
+        if "ingest" in phases or "api" in phases:
+            results.update(run_ingest(api, args.orders, now, rows))
+        if "api" in phases:
+            results.update(load.run(api, web, world, args, now, rows))
+            # In production the workers have machines of their own; here they would take the
+            # server's two cores, so the worker starts for the fast lane only, without the
+            # backlog of first attempts the loads queued (their rows stay due for send_due).
+            celery_app.control.purge()
+            worker = CeleryWorker(logs / "worker.log")
+            load.fast_lane(api, receiver, world, now, rows)
+        rows.append(("peak RSS, web worker", f"{web.peak_rss_mib():.0f} MiB", "gunicorn sync worker, max of 3"))
+        if worker:
+            rows.append(("peak RSS, Celery worker", f"{worker.peak_rss_mib():.0f} MiB", "solo pool"))
+    finally:
+        web.stop()
+        if worker:
+            worker.stop()
+        receiver.stop()
+    if "scale" in phases:
+        results.update(run_scale(args.claims, rows))
+    rows.append(("bench wall time", f"{time.perf_counter() - started:.0f} s", "logs in " + str(logs)))
+    print_table(rows)
+    print("bench: " + " ".join(f"{name}={results[name]:.2f}" if name in results else f"{name}=n/a" for name in TARGETS))
+
+
+def run_ingest(api, count, now, rows):
+    before = ingest.max_ids()
+    api_seconds = ingest.through_api(api, count, now)
+    written = ingest.written_since(before)
+    copy_seconds = ingest.copy_baseline(before, "c-")
+    bulk_seconds = ingest.bulk_create_baseline(before, "k-")
+    api_rate, copy_rate, bulk_rate = count / api_seconds, count / copy_seconds, count / bulk_seconds
+    per_order = ", ".join(f"{model._meta.db_table} {n / count:g}" for model, n in written.items())
+    rows.append(("ingest: API, sub-orders/s", f"{api_rate:,.0f}", f"{count} sub-orders in {api_seconds:.1f} s"))
+    rows.append(("ingest: COPY, sub-orders/s", f"{copy_rate:,.0f}", f"rows per sub-order: {per_order}"))
+    rows.append(("ingest: bulk_create, sub-orders/s", f"{bulk_rate:,.0f}", ""))
+    rows.append(("ingest_ratio (API / COPY)", f"{api_rate / copy_rate:.3f}", "target >= 0.15"))
+    rows.append(("ingest ratio API / bulk_create", f"{api_rate / bulk_rate:.3f}", "aim >= 0.8"))
+    return {"ingest_ratio": api_rate / copy_rate}
+
+
+def run_scale(claims, rows):
+    """The million-claim figures run in a database of their own, so that the API's rows stay out."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE DATABASE bench_scale")
+    env = {
+        **os.environ,
+        "BENCH_SCALE_CLAIMS": str(claims),
+        "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/bench_scale",
+        # Nothing consumes the tasks the timers queue there: keep them off the worker's queue.
+        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/1",
+    }
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.scale"], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    results = {}
+    for line in output.splitlines():
+        if line.startswith("row\t"):
+            rows.append(tuple(line.split("\t")[1:4]))
+        elif line.startswith("result\t"):
+            _tag, name, value = line.split("\t")
+            results[name] = float(value)
+    return results
+
+
+def print_table(rows):
+    width = max(len(name) for name, _value, _note in rows)
+    value_width = max(len(value) for _name, value, _note in rows)
+    print()
+    print(f"{'figure'.ljust(width)}  {'value'.rjust(value_width)}  note")
+    print(f"{'-' * width}  {'-' * value_width}  ----")
+    for name, value, note in rows:
+        print(f"{name.ljust(width)}  {value.rjust(value_width)}  {note}")
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""queue_scale and deadlines_scale, in a database of their own (run.py starts this module with
+DATABASE_URL naming it): the review queue and the merchant's claim list rendered at 1,000 and at
+1,000,000 claims, and process_deadlines with 100 due timers among as many idle claims.
+
+The claims are generated in SQL: spread over the 200 shops, about 5 % open (3 % submitted, 1 %
+waiting for evidence, 1 % waiting for the return), 10 % with a flag, the rest closed over the
+past year; every timer of an idle claim lies in the future. Prints tab-separated `row` and
+`result` lines for run.py."""
+
+import os
+import statistics
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from catalogue.models import Plan  # noqa: E402
+from claims.services import process_deadlines  # noqa: E402
+from merchants.models import Enrolment  # noqa: E402
+
+from . import world as bench_world  # noqa: E402
+
+SMALL = 1_000
+DUE = 100
+BUYERS = 100_000
+RENDERS = 5
+DEADLINE_ROUNDS = 3
+PAGES = {
+    "admin review queue": ("reviewer", "/admin/backoffice/queuedclaim/"),
+    "portal claims list": ("merchant", "/portal/claims/"),
+}
+TABLES = (
+    "claims_buyer",
+    "policies_suborder",
+    "policies_policy",
+    "claims_refundrequest",
+    "claims_claim",
+    "claims_claimflag",
+)
+
+# One statement per table; %(first)s and %(last)s bound the claim numbers n, which are also the
+# ids of the sub-order, policy, refund request and claim of that number. `due` claims (a fifth
+# each: 2/5 past their SLA warning, 1/5 past the breach, 1/5 past the evidence deadline, 1/5 past
+# the return deadline) are the timers process_deadlines has to find.
+GENERATE = [
+    """
+    INSERT INTO claims_buyer (id, buyer_id, level, reported_level, revoked_reason)
+    SELECT b, 'scale-buyer-' || b, 'normal', 'normal', '' FROM generate_series(1, %(buyers)s) b
+    ON CONFLICT DO NOTHING
+    """,
+    """
+    INSERT INTO policies_suborder (id, sub_order_id, order_id, buyer_id, product_id, paid_amount, placed_at, rate,
+        not_covered_reason, shipped_at, receipt_confirmed_at, created_at, enrolment_id, insurer_id, shop_id,
+        warranty_plan_id)
+    SELECT n, 'scale-so-' || n, 'scale-o-' || n, 'scale-buyer-' || (1 + n %% %(buyers)s), 'kettle-KX-12', 199.00,
+        c.placed, 0.0150, '', c.placed + interval '1 day', c.placed + interval '2 days', c.placed,
+        (%(enrolments)s::bigint[])[1 + n %% 200], %(insurer)s, (%(shops)s::bigint[])[1 + n %% 200], %(plan)s
+    FROM generate_series(%(first)s, %(last)s - 1) n,
+        LATERAL (SELECT %(now)s::timestamptz - interval '1 day' * (3 + n %% 365) AS placed) c
+    """,
+    """
+    INSERT INTO policies_policy (id, policy_no, status, rate, premium, coverage_hours, return_shipping_allowance,
+        issued_at, cover_starts_at, cover_ends_at, claim_paid, enrolment_id, insurer_id, plan_id, shop_id, sub_order_id)
+    SELECT s.id, 'SCALE' || s.id, 'expired', s.rate, 2.99, 720, 10.00, s.shipped_at, s.receipt_confirmed_at,
+        s.receipt_confirmed_at + interval '720 hours', s.id %% 100 >= 5, s.enrolment_id, s.insurer_id,
+        s.warranty_plan_id, s.shop_id, s.id
+    FROM policies_suborder s WHERE s.id >= %(first)s AND s.id < %(last)s
+    """,
+    """
+    INSERT INTO claims_refundrequest (id, refund_id, kind, reason, amount, description, requested_at, buyer_level,
+        business_type, not_routed_because, created_at, buyer_id, insurer_id, shop_id, sub_order_id)
+    SELECT s.id, 'scale-rf-' || s.id, CASE WHEN s.id %% 2 = 0 THEN 'return_refund' ELSE 'refund_only' END,
+        'quality', 150.00, '壶底漏水,无法加热', s.receipt_confirmed_at + interval '1 day', 'normal', 'warranty', '',
+        s.receipt_confirmed_at + interval '1 day', 1 + s.id %% %(buyers)s, s.insurer_id, s.shop_id, s.id
+    FROM policies_suborder s WHERE s.id >= %(first)s AND s.id < %(last)s
+    """,
+    """
+    INSERT INTO claims_claim (id, claim_id, kind, reason, description, status, requested_amount, approved_amount,
+        opened_at, updated_at, review_sla_hours, evidence_response_hours, return_tracking_hours,
+        merchant_receipt_hours, refund_due_hours, appeal_days, review_due_at, sla_warn_at, sla_breach_at,
+        evidence_due_at, return_due_at, decided_at, carrier, tracking_number, closed_at, paid_at, audit_requested,
+        audit_outcome, buyer_id, insurer_id, plan_id, policy_id, shop_id, sub_order_id, refund_request_id)
+    SELECT r.id, 'CLSCALE' || r.id, r.kind, r.reason, r.description, k.status, 150.00,
+        CASE WHEN k.status = 'paid' THEN 150.00 END, k.opened, k.opened, 24, 72, 168, 240, 48, 15,
+        CASE WHEN k.status = 'submitted' THEN k.opened + interval '24 hours' END,
+        CASE WHEN k.status = 'submitted' THEN
+            CASE WHEN k.due AND r.id %% 5 < 2 THEN %(now)s::timestamptz - interval '1 minute'
+                 WHEN k.due THEN NULL ELSE k.opened + interval '1152 minutes' END END,
+        CASE WHEN k.status = 'submitted' THEN
+            CASE WHEN k.due AND r.id %% 5 = 2 THEN %(now)s::timestamptz - interval '1 minute'
+                 ELSE k.opened + interval '24 hours' END END,
+        CASE WHEN k.status = 'evidence_requested' THEN
+            CASE WHEN k.due THEN %(now)s::timestamptz - interval '1 minute' ELSE k.opened + interval '72 hours' END
+            END,
+        CASE WHEN k.status = 'awaiting_return' THEN
+            CASE WHEN k.due THEN %(now)s::timestamptz - interval '1 minute' ELSE k.opened + interval '168 hours' END
+            END,
+        CASE WHEN k.status NOT IN ('submitted', 'evidence_requested') THEN k.opened + interval '5 hours' END,
+        '', '', CASE WHEN k.status IN ('rejected', 'closed_no_return', 'paid') THEN k.opened + interval '6 days' END,
+        CASE WHEN k.status = 'paid' THEN k.opened + interval '6 days' END, false, '',
+        r.buyer_id, r.insurer_id, %(plan)s, r.id, r.shop_id, r.sub_order_id, r.id
+    FROM claims_refundrequest r,
+        LATERAL (SELECT %(due)s AS due,
+            CASE WHEN %(due)s THEN (ARRAY['submitted', 'submitted', 'submitted', 'evidence_requested',
+                                          'awaiting_return'])[1 + r.id %% 5]
+                 WHEN r.id %% 100 < 3 THEN 'submitted'
+                 WHEN r.id %% 100 = 3 THEN 'evidence_requested'
+                 WHEN r.id %% 100 = 4 THEN 'awaiting_return'
+                 WHEN r.id %% 100 < 75 THEN 'paid'
+                 WHEN r.id %% 100 < 95 THEN 'rejected'
+                 ELSE 'closed_no_return' END AS status,
+            CASE WHEN %(due)s OR r.id %% 100 < 5 THEN %(now)s::timestamptz - interval '1 minute' * (10 + r.id %% 1000)
+                 ELSE r.requested_at END AS opened) k
+    WHERE r.id >= %(first)s AND r.id < %(last)s
+    """,
+    """
+    INSERT INTO claims_claimflag (code, raised_at, detail, claim_id)
+    SELECT CASE WHEN c.status = 'submitted' THEN 'abnormal_buyer' ELSE 'sla_warning' END, c.opened_at, '', c.id
+    FROM claims_claim c WHERE c.id >= %(first)s AND c.id < %(last)s AND c.id %% 10 = 7 AND NOT %(due)s
+    """,
+]
+
+
+def generate(world, first, last, *, due=False):
+    params = {**world, "first": first, "last": last, "due": due, "buyers": BUYERS}
+    with connection.cursor() as cursor:
+        for statement in GENERATE:
+            cursor.execute(statement, params)
+        for table in TABLES:
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+
+
+def analyze():
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def render(client, url):
+    """Median seconds of RENDERS renders after a first one; the queries of one render."""
+    client.get(url)
+    seconds = []
+    for _ in range(RENDERS):
+        started = time.perf_counter()
+        response = client.get(url)
+        seconds.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url}: {response.status_code}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return statistics.median(seconds), len(queries)
+
+
+def deadlines(world, next_claim, now):
+    """Median seconds of process_deadlines finding DUE timers among the idle claims, each round
+    with fresh due claims; returns it and the claim number after the last one generated."""
+    seconds = []
+    for _ in range(DEADLINE_ROUNDS):
+        generate(world, next_claim, next_claim + DUE, due=True)
+        next_claim += DUE
+        started = time.perf_counter()
+        counts = process_deadlines(now)
+        seconds.append(time.perf_counter() - started)
+        handled = sum(counts[name] for name in ("sla_warning", "sla_breached", "evidence_timeout", "closed_no_return"))
+        if handled != DUE:
+            raise RuntimeError(f"process_deadlines handled {handled} timers, not {DUE}: {counts}")
+    return statistics.median(seconds), next_claim
+
+
+def measure(world, clients, size, now, next_claim):
+    analyze()
+    figures = {name: render(clients[who], url) for name, (who, url) in PAGES.items()}
+    figures["deadlines"], next_claim = deadlines(world, next_claim, now)
+    return figures, next_claim
+
+
+def main():
+    large = int(os.environ.get("BENCH_SCALE_CLAIMS", 1_000_000))
+    call_command("migrate", verbosity=0)
+    now = timezone.now().replace(microsecond=0)
+    people = bench_world.build(now)
+    plan = Plan.objects.get(code=bench_world.PLAN)
+    enrolments = list(Enrolment.objects.order_by("shop__shop_id").values_list("pk", "shop_id", "insurer_id"))
+    world = {
+        "now": now,
+        "plan": plan.pk,
+        "insurer": enrolments[0][2],
+        "enrolments": [e[0] for e in enrolments],
+        "shops": [e[1] for e in enrolments],
+    }
+    users = get_user_model().objects
+    clients = {}
+    for who in ("reviewer", "merchant"):
+        clients[who] = Client()
+        clients[who].force_login(users.get(pk=people[who]))
+
+    # Claim numbers past the idle ones are left for the due claims of each size.
+    generate(world, 1, SMALL + 1)
+    small, _next = measure(world, clients, SMALL, now, large + 1)
+    started = time.perf_counter()
+    generate(world, SMALL + 1, large + 1)
+    generation = time.perf_counter() - started
+    big, _next = measure(world, clients, large, now, _next)
+
+    def row(name, value, note=""):
+        print("row", name, value, note, sep="\t")
+
+    row("scale: claims generated in SQL", f"{large:,}", f"{generation:.0f} s; 200 shops, 5 % open")
+    scales = []
+    for name in PAGES:
+        (t_small, q_small), (t_big, q_big) = small[name], big[name]
+        scales.append(t_big / t_small)
+        row(
+            f"{name}: 1k / 1M claims",
+            f"{t_small * 1000:.0f} / {t_big * 1000:.0f} ms",
+            f"queries {q_small} / {q_big}" + ("" if q_small == q_big else " (NOT EQUAL)"),
+        )
+        row(f"{name}: scale", f"{t_big / t_small:.2f}", "target <= 1.5")
+    row(
+        "process_deadlines, 100 due: 1k / 1M idle",
+        f"{small['deadlines'] * 1000:.0f} / {big['deadlines'] * 1000:.0f} ms",
+    )
+    row("deadlines_scale", f"{big['deadlines'] / small['deadlines']:.2f}", "target <= 1.5")
+    print("result", "queue_scale", max(scales), sep="\t")
+    print("result", "deadlines_scale", big["deadlines"] / small["deadlines"], sep="\t")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The bench's world, built through the services as an operator would: one insurer and plan,
+200 shops enrolled for 400 days, a reviewer and a merchant, and the API clients."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+
+from accounts.services import bind
+from audit.actors import Actor, Channel, Role
+from catalogue.models import Insurer, Plan
+from integrations.services import issue_client
+from merchants import services as merchants
+from merchants.models import Shop
+
+SHOPS = 200
+PLAN = "appliance_30d"
+
+
+def shop_id(index):
+    return f"bench-shop-{index:03d}"
+
+
+def build(now, *, webhook_url=""):
+    """Returns what the load needs: the platform's key, the webhook client's secret, the users."""
+    insurer = Insurer.objects.create(code="bench-insurer", name="Bench Insurer")
+    plan = Plan.objects.create(code=PLAN, name="生活电器30天质保险")
+    plan.insurers.add(insurer)
+    shops = Shop.objects.bulk_create(
+        Shop(
+            shop_id=shop_id(i),
+            name=f"Bench shop {i}",
+            email=f"{shop_id(i)}@example.com",
+            return_address="浙江省杭州市余杭区文一西路 969 号",
+            return_contact="售后组",
+            return_phone="0571-88888888",
+            payout_account=f"alipay-{shop_id(i)}",
+        )
+        for i in range(SHOPS)
+    )
+    staff = Actor(role=Role.SERVICE_STAFF, channel=Channel.SYSTEM, label="bench")
+    supervisor = Actor(role=Role.SUPERVISOR, channel=Channel.SYSTEM, insurer_id=insurer.pk, label="bench")
+    since = now - dt.timedelta(days=400)
+    for shop in shops:
+        enrolment = merchants.invite(shop, plan, staff, now=since)
+        merchant = Actor(role=Role.MERCHANT, channel=Channel.SYSTEM, shop_id=shop.pk, label="bench")
+        merchants.apply(enrolment, insurer, merchant, now=since)
+        merchants.approve(enrolment, supervisor, now=since)
+    users = get_user_model().objects
+    reviewer = users.create_user("bench-reviewer")
+    bind(reviewer, Role.REVIEWER, insurer=insurer)
+    merchant = users.create_user("bench-merchant")
+    bind(merchant, Role.MERCHANT, shop=shops[0])
+    _client, platform_key = issue_client("bench platform")
+    world = {"platform_key": platform_key, "reviewer": reviewer.pk, "merchant": merchant.pk}
+    if webhook_url:
+        # The insurer's claims system hears its claims' events (and policy.issued) on the receiver.
+        hook, _key = issue_client("bench insurer", role="insurer", insurer_code=insurer.code, webhook_url=webhook_url)
+        world["webhook_secret"] = hook.webhook_secret
+    return world
