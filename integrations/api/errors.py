@@ -97,3 +97,27 @@ def handler500(request):
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     return defaults.server_error(request)
+
+
+HANDLERS = {400: handler400, 403: handler403, 404: handler404, 500: handler500}
+
+
+class JsonErrorsUnderApiMiddleware:
+    """With DEBUG on (`make run`), Django answers an unmatched URL or a crash with its HTML
+    debug page, bypassing the handlers above. Under /api/ a client must still get the one JSON
+    shape, whatever the settings."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        html = response.get("Content-Type", "").startswith("text/html")
+        if response.status_code >= 400 and html and request.path.startswith(API_PREFIX):
+            handler = HANDLERS.get(response.status_code)
+            if handler is not None:
+                return handler(request)
+            return JsonResponse(
+                body(f"http_{response.status_code}", response.reason_phrase), status=response.status_code
+            )
+        return response

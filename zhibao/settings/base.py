@@ -51,6 +51,7 @@ MIDDLEWARE = [
     # First: load balancers' probes skip host checks, the HTTPS redirect and everything else.
     "ops.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "integrations.api.errors.JsonErrorsUnderApiMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
