@@ -57,3 +57,16 @@ class OpenFilter(admin.SimpleListFilter):
 
 class ReviewedFilter(OpenFilter):
     field = "reviewed_at"
+
+
+class AuditFilter(OpenFilter):
+    """Automatic decisions drawn for a human audit (R-REV-6): the audit queue, waiting or done."""
+
+    title = _("fast-lane audit")
+    parameter_name = "audit"
+    field = "audited_at"
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            queryset = queryset.filter(audit_requested=True)
+        return super().queryset(request, queryset)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from backoffice.actions import ActionForm, ObjectAction, ObjectActionsMixin, confirmed_bulk_action, each
 from backoffice.display import admin_link, claim_link, flag_badges, state_badge, time_left
 from backoffice.exports import export_action
-from backoffice.filters import AssigneeFilter, FlagFilter, OpenFilter, ReviewedFilter
+from backoffice.filters import AssigneeFilter, AuditFilter, FlagFilter, OpenFilter, ReviewedFilter
 from backoffice.review import (
     CLAIM_ACTIONS,
     MissingEvidenceFields,
@@ -79,6 +79,7 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         ("plan", admin.RelatedOnlyFieldListFilter),
         ("insurer", admin.RelatedOnlyFieldListFilter),
         FlagFilter,
+        AuditFilter,
         "refund_request__business_type",
         "kind",
         "buyer__level",

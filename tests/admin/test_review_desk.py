@@ -168,3 +168,17 @@ def test_after_a_decision_the_next_claim_in_the_queue_is_one_key_away(world, log
     )
     html = response.content.decode()
     assert 'id="next-claim"' in html and reverse("admin:backoffice_queuedclaim_change", args=[second.pk]) in html
+
+
+def test_r_rev_6_audit_queue_lists_automatic_decisions_drawn_for_audit_until_audited(world, login):
+    drawn = world.approved(kind="refund_only")
+    Claim.objects.filter(pk=drawn.pk).update(audit_requested=True)  # as the fast lane's random draw does
+    other = world.approved(kind="refund_only")
+    client = login(world.reviewer_user)
+    waiting = client.get("/admin/claims/claim/?audit=yes").content.decode()
+    assert drawn.claim_id in waiting and other.claim_id not in waiting
+    claims.record_audit(drawn, world.reviewer, outcome="Photo shows a leak: decision confirmed")
+    assert drawn.claim_id not in client.get("/admin/claims/claim/?audit=yes").content.decode()
+    done = client.get("/admin/claims/claim/?audit=no").content.decode()
+    assert drawn.claim_id in done and other.claim_id not in done
+    assert Claim.objects.get(pk=drawn.pk).audit_outcome == "Photo shows a leak: decision confirmed"
