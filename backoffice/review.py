@@ -355,7 +355,7 @@ def review_context(model_admin, request, claim, bound=None):
         "buyer_images": [e for e in evidence if e.side == Side.BUYER and e.kind == EvidenceKind.IMAGE],
         "buyer_videos": [e for e in evidence if e.side == Side.BUYER and e.kind == EvidenceKind.VIDEO],
         "merchant_evidence": [e for e in evidence if e.side == Side.MERCHANT],
-        "flags": list(claim.flags.all()),
+        "flags": list(claim.flags.select_related("related_claim")),
         "decisions": list(claim.decisions.select_related("user")),
         "history": list(history(claim).select_related("user")),
         "other_claims": other_claims,

@@ -182,3 +182,11 @@ def test_r_rev_6_audit_queue_lists_automatic_decisions_drawn_for_audit_until_aud
     done = client.get("/admin/claims/claim/?audit=no").content.decode()
     assert drawn.claim_id in done and other.claim_id not in done
     assert Claim.objects.get(pk=drawn.pk).audit_outcome == "Photo shows a leak: decision confirmed"
+
+
+def test_r_abuse_1_a_flag_links_the_matching_claim_on_the_review_page(world, login):
+    first = world.claim(buyer="buyer-x")
+    second = world.claim(buyer="buyer-y")
+    claims.raise_flag(second, "duplicate_evidence", at=world.now, related_claim=first, detail="same photo")
+    html = login(world.reviewer_user).get(claim_url(second)).content.decode()
+    assert reverse("admin:claims_claim_change", args=[first.pk]) in html and first.claim_id in html
