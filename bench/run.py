@@ -3,8 +3,6 @@ things measured side by side in this run, and a last line with the four targets'
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,10 +18,11 @@ from django.utils import timezone  # noqa: E402
 
 from zhibao.celery import app as celery_app  # noqa: E402
 
-from . import ingest, load  # noqa: E402
+from . import ingest, load, scale  # noqa: E402
 from . import world as bench_world  # noqa: E402
 from .servers import CeleryWorker, Gunicorn, Receiver  # noqa: E402
 
+SMALL_CLAIMS = 1_000
 TARGETS = {
     "ingest_ratio": (">=", 0.15),
     "api_ratio": (">=", 0.35),
@@ -38,6 +37,7 @@ def main():
     parser.add_argument("--claims", type=int, default=1_000_000, help="claims at the large size")
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved wrk rounds")
+    parser.add_argument("--renders", type=int, default=9, help="renders of each page at each size")
     parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale")
     args = parser.parse_args()
     phases = set(filter(None, args.only.split(","))) or {"ingest", "api", "scale"}
@@ -74,7 +74,7 @@ def main():
             worker.stop()
         receiver.stop()
     if "scale" in phases:
-        results.update(run_scale(args.claims, rows))
+        results.update(run_scale(args.claims, args.renders, rows))
     rows.append(("bench wall time", f"{time.perf_counter() - started:.0f} s", "logs in " + str(logs)))
     print_table(rows)
     print("bench: " + " ".join(f"{name}={results[name]:.2f}" if name in results else f"{name}=n/a" for name in TARGETS))
@@ -96,28 +96,23 @@ def run_ingest(api, count, now, rows):
     return {"ingest_ratio": api_rate / copy_rate}
 
 
-def run_scale(claims, rows):
-    """The million-claim figures run in a database of their own, so that the API's rows stay out."""
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE DATABASE bench_scale")
-    env = {
-        **os.environ,
-        "BENCH_SCALE_CLAIMS": str(claims),
-        "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/bench_scale",
+def run_scale(claims, rounds, rows):
+    """The scale figures run in two databases of their own (1,000 and `claims` claims), so that
+    the API's rows stay out and both sizes can be measured turn about."""
+    base, broker = os.environ["DATABASE_URL"].rsplit("/", 1)[0], os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0]
+    sizes = []
+    for index, count in enumerate((SMALL_CLAIMS, claims)):
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE bench_scale_{index}")
         # Nothing consumes the tasks the timers queue there: keep them off the worker's queue.
-        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/1",
-    }
-    output = subprocess.run(
-        [sys.executable, "-m", "bench.scale"], env=env, check=True, capture_output=True, text=True
-    ).stdout
-    results = {}
-    for line in output.splitlines():
-        if line.startswith("row\t"):
-            rows.append(tuple(line.split("\t")[1:4]))
-        elif line.startswith("result\t"):
-            _tag, name, value = line.split("\t")
-            results[name] = float(value)
-    return results
+        sizes.append(scale.Size(count, f"{base}/bench_scale_{index}", f"{broker}/{index + 1}"))
+    try:
+        generated = [size.ready() for size in sizes]
+        rows.append(("scale: claims generated in SQL", f"{claims:,}", f"{generated[1]:.0f} s; 200 shops, 5 % open"))
+        return scale.compare(*sizes, rounds, rows)
+    finally:
+        for size in sizes:
+            size.stop()
 
 
 def print_table(rows):

@@ -1,15 +1,18 @@
 """queue_scale and deadlines_scale, in a database of their own (run.py starts this module with
 DATABASE_URL naming it): the review queue and the merchant's claim list rendered at 1,000 and at
-1,000,000 claims, and process_deadlines with 100 due timers among as many idle claims.
+1,000,000 claims, and process_deadlines with 100 due timers among as many idle claims. Each size
+lives in its own database, served by its own process, and run.py measures them turn about.
 
 The claims are generated in SQL: spread over the 200 shops, about 5 % open (3 % submitted, 1 %
 waiting for evidence, 1 % waiting for the return), 10 % with a flag, the rest closed over the
-past year; every timer of an idle claim lies in the future. Prints tab-separated `row` and
-`result` lines for run.py."""
+past year; every timer of an idle claim lies in the future."""
 
 import os
 import statistics
+import subprocess
+import sys
 import time
+from functools import partial
 
 import django
 
@@ -29,11 +32,9 @@ from merchants.models import Enrolment  # noqa: E402
 
 from . import world as bench_world  # noqa: E402
 
-SMALL = 1_000
 DUE = 100
 BUYERS = 100_000
 RENDERS = 5
-DEADLINE_ROUNDS = 3
 PAGES = {
     "admin review queue": ("reviewer", "/admin/backoffice/queuedclaim/"),
     "portal claims list": ("merchant", "/portal/claims/"),
@@ -132,8 +133,10 @@ GENERATE = [
 
 def generate(world, first, last, *, due=False):
     params = {**world, "first": first, "last": last, "due": due, "buyers": BUYERS}
+    # The buyers come with the first claims; later claims share them.
+    statements = GENERATE if first == 1 else GENERATE[1:]
     with connection.cursor() as cursor:
-        for statement in GENERATE:
+        for statement in statements:
             cursor.execute(statement, params)
         for table in TABLES:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
@@ -146,93 +149,131 @@ def analyze():
 
 
 def render(client, url):
-    """Median seconds of RENDERS renders after a first one; the queries of one render."""
-    client.get(url)
-    seconds = []
-    for _ in range(RENDERS):
+    """Seconds of one render, and its queries."""
+    with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = client.get(url)
-        seconds.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {url}: {response.status_code}")
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(seconds), len(queries)
+        seconds = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url}: {response.status_code}")
+    return seconds, len(queries)
 
 
-def deadlines(world, next_claim, now):
-    """Median seconds of process_deadlines finding DUE timers among the idle claims, each round
-    with fresh due claims; returns it and the claim number after the last one generated."""
-    seconds = []
-    for _ in range(DEADLINE_ROUNDS):
-        generate(world, next_claim, next_claim + DUE, due=True)
-        next_claim += DUE
+class Deadlines:
+    """Each round, DUE fresh claims whose timers are due, and one run of process_deadlines."""
+
+    def __init__(self, world, first, now):
+        self.world, self.next_claim, self.now = world, first, now
+
+    def __call__(self):
+        generate(self.world, self.next_claim, self.next_claim + DUE, due=True)
+        self.next_claim += DUE
         started = time.perf_counter()
-        counts = process_deadlines(now)
-        seconds.append(time.perf_counter() - started)
+        counts = process_deadlines(self.now)
+        seconds = time.perf_counter() - started
         handled = sum(counts[name] for name in ("sla_warning", "sla_breached", "evidence_timeout", "closed_no_return"))
         if handled != DUE:
             raise RuntimeError(f"process_deadlines handled {handled} timers, not {DUE}: {counts}")
-    return statistics.median(seconds), next_claim
+        return seconds, 0
 
 
-def measure(world, clients, size, now, next_claim):
-    analyze()
-    figures = {name: render(clients[who], url) for name, (who, url) in PAGES.items()}
-    figures["deadlines"], next_claim = deadlines(world, next_claim, now)
-    return figures, next_claim
-
-
-def main():
-    large = int(os.environ.get("BENCH_SCALE_CLAIMS", 1_000_000))
+def serve(claims):
+    """Build this database's world with `claims` idle claims, then answer run.py's commands on
+    stdin one line at a time: a page name (one render) or `deadlines` (one round)."""
     call_command("migrate", verbosity=0)
     now = timezone.now().replace(microsecond=0)
     people = bench_world.build(now)
-    plan = Plan.objects.get(code=bench_world.PLAN)
     enrolments = list(Enrolment.objects.order_by("shop__shop_id").values_list("pk", "shop_id", "insurer_id"))
     world = {
         "now": now,
-        "plan": plan.pk,
+        "plan": Plan.objects.get(code=bench_world.PLAN).pk,
         "insurer": enrolments[0][2],
         "enrolments": [e[0] for e in enrolments],
         "shops": [e[1] for e in enrolments],
     }
-    users = get_user_model().objects
-    clients = {}
-    for who in ("reviewer", "merchant"):
-        clients[who] = Client()
-        clients[who].force_login(users.get(pk=people[who]))
-
-    # Claim numbers past the idle ones are left for the due claims of each size.
-    generate(world, 1, SMALL + 1)
-    small, _next = measure(world, clients, SMALL, now, large + 1)
     started = time.perf_counter()
-    generate(world, SMALL + 1, large + 1)
-    generation = time.perf_counter() - started
-    big, _next = measure(world, clients, large, now, _next)
+    generate(world, 1, claims + 1)
+    analyze()
+    generated = time.perf_counter() - started
+    users = get_user_model().objects
+    actions = {"deadlines": Deadlines(world, claims + 1, now)}
+    for name, (who, url) in PAGES.items():
+        client = Client()
+        client.force_login(users.get(pk=people[who]))
+        render(client, url)  # the first render fills the caches
+        actions[name] = partial(render, client, url)
+    print("ready", f"{generated:.1f}", flush=True)
+    for line in sys.stdin:
+        seconds, queries = actions[line.strip()]()
+        print(f"{seconds:.6f}", queries, flush=True)
 
-    def row(name, value, note=""):
-        print("row", name, value, note, sep="\t")
 
-    row("scale: claims generated in SQL", f"{large:,}", f"{generation:.0f} s; 200 shops, 5 % open")
-    scales = []
-    for name in PAGES:
-        (t_small, q_small), (t_big, q_big) = small[name], big[name]
-        scales.append(t_big / t_small)
-        row(
-            f"{name}: 1k / 1M claims",
-            f"{t_small * 1000:.0f} / {t_big * 1000:.0f} ms",
-            f"queries {q_small} / {q_big}" + ("" if q_small == q_big else " (NOT EQUAL)"),
+class Size:
+    """One database of claims, served by its own process (run.py's side)."""
+
+    def __init__(self, claims, database_url, broker_url):
+        env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url}
+        self.claims = claims
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.scale", str(claims)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        row(f"{name}: scale", f"{t_big / t_small:.2f}", "target <= 1.5")
-    row(
-        "process_deadlines, 100 due: 1k / 1M idle",
-        f"{small['deadlines'] * 1000:.0f} / {big['deadlines'] * 1000:.0f} ms",
-    )
-    row("deadlines_scale", f"{big['deadlines'] / small['deadlines']:.2f}", "target <= 1.5")
-    print("result", "queue_scale", max(scales), sep="\t")
-    print("result", "deadlines_scale", big["deadlines"] / small["deadlines"], sep="\t")
+
+    def ready(self):
+        words = self.proc.stdout.readline().split()
+        if not words or words[0] != "ready":
+            raise RuntimeError(f"The {self.claims}-claim database did not get ready")
+        return float(words[1])
+
+    def run(self, action):
+        self.proc.stdin.write(action + "\n")
+        self.proc.stdin.flush()
+        seconds, queries = self.proc.stdout.readline().split()
+        return float(seconds), int(queries)
+
+    def stop(self):
+        self.proc.stdin.close()
+        self.proc.wait(60)
+
+
+def compare(small, large, rounds, rows):
+    """Both sizes measured turn about, so that the machine's drift falls on both alike."""
+    results = {}
+    for action in (*PAGES, "deadlines"):
+        times = {small: [], large: []}
+        queries = {small: set(), large: set()}
+        for _ in range(rounds):
+            for size in (small, large):
+                seconds, count = size.run(action)
+                times[size].append(seconds)
+                queries[size].add(count)
+        t_small, t_large = statistics.median(times[small]), statistics.median(times[large])
+        results[action] = t_large / t_small
+        label = f"{small.claims:,} / {large.claims:,} claims"
+        if action == "deadlines":
+            rows.append(
+                (f"process_deadlines, {DUE} due: {label}", f"{t_small * 1000:.0f} / {t_large * 1000:.0f} ms", "")
+            )
+            rows.append(("deadlines_scale", f"{t_large / t_small:.2f}", "target <= 1.5"))
+            continue
+        counts = f"{sorted(queries[small])} / {sorted(queries[large])}"
+        equal = queries[small] == queries[large] and len(queries[small]) == 1
+        rows.append(
+            (
+                f"{action}: {label}",
+                f"{t_small * 1000:.1f} / {t_large * 1000:.1f} ms",
+                f"median of {rounds}; queries {counts}" + ("" if equal else " NOT EQUAL"),
+            )
+        )
+        rows.append((f"{action}: scale", f"{t_large / t_small:.2f}", "target <= 1.5"))
+    return {
+        "queue_scale": max(results[name] for name in PAGES),
+        "deadlines_scale": results["deadlines"],
+    }
 
 
 if __name__ == "__main__":
-    main()
+    serve(int(sys.argv[1]))
