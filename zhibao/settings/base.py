@@ -198,7 +198,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    else {
+        # A task whose worker died unacknowledged goes back on the queue after this many seconds.
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # How often workers look for such tasks (kombu's default looks every 100 s).
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": 1,
+    }
 )
 # The embedded defaults keep their state under var/: make sure it exists on a fresh checkout.
 for _folder in (VAR_DIR, _broker_dir / "queue", _broker_dir / "processed"):
