@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy
 from backoffice.actions import ActionForm, ObjectAction, ObjectActionsMixin, confirmed_bulk_action, each
 from backoffice.display import admin_link, claim_link, flag_badges, state_badge, time_left
 from backoffice.exports import export_action
-from backoffice.filters import AssigneeFilter, AuditFilter, FlagFilter, OpenFilter, ReviewedFilter
+from backoffice.filters import (
+    AssigneeFilter,
+    AuditFilter,
+    FlagFilter,
+    InsurerScopedFilter,
+    OpenFilter,
+    PlanFilter,
+    ReviewedFilter,
+)
 from backoffice.review import (
     CLAIM_ACTIONS,
     MissingEvidenceFields,
@@ -76,8 +84,8 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     list_select_related = ("shop", "plan", "insurer", "buyer", "assignee", "refund_request")
     list_filter = (
         "status",
-        ("plan", admin.RelatedOnlyFieldListFilter),
-        ("insurer", admin.RelatedOnlyFieldListFilter),
+        ("plan", PlanFilter),
+        ("insurer", InsurerScopedFilter),
         FlagFilter,
         AuditFilter,
         "refund_request__business_type",

@@ -3,9 +3,10 @@
 import csv
 import datetime as dt
 
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+
+from zhibao.pagination import BoundedPaginator, page_number
 
 PAGE_SIZE = 25
 # A cell a spreadsheet would run as a formula: written as text instead (CSV injection).
@@ -13,7 +14,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def paginate(request, queryset, per_page=PAGE_SIZE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    return BoundedPaginator(queryset, per_page, near_page=page_number(number)).get_page(number)
 
 
 def wants_csv(request):
