@@ -3,6 +3,7 @@
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -14,6 +15,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from zhibao.errors import DomainError
 
 API_PREFIX = "/api/"
+# Seconds a client is asked to wait while the database is out of reach (a restart, a fail-over).
+RETRY_AFTER_UNAVAILABLE = 5
 
 
 def body(code, message, fields=None):
@@ -47,6 +50,15 @@ def exception_handler(exc, context):
         return _response(413, body("too_large", _("The request body is too large.")))
     if isinstance(exc, SuspiciousOperation):
         return _response(400, body("malformed", _("The request is malformed.")))
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is out of reach (a restart, a fail-over) or gave up the transaction. The
+        # same request may be sent again: natural ids and Idempotency-Keys make a repeat harmless.
+        response = _response(
+            503,
+            body("unavailable", _("The service is briefly unavailable; send the same request again shortly.")),
+        )
+        response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.messages)
     elif isinstance(exc, Http404):
