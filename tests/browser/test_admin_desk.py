@@ -1,25 +1,15 @@
 """The back office in a real Chromium: a reviewer approves a claim from the queue after looking at
 its photo; service staff process a merchant's exit. Screenshots: test-output/screenshots/admin-*.png."""
 
-import importlib
-
 import pytest
-from django.apps import apps as django_apps
 from playwright.sync_api import expect
 
 from claims.models import Claim
 from merchants.models import Enrolment
 from tests.world import World
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def role_groups(transactional_db):
-    """The role groups come from backoffice's data migrations, and the transactional tests before
-    this one flushed them away: make them again the way the migrations do."""
-    for name, function in (("0002_role_groups", "create_groups"), ("0003_staff_keep_the_webhook_log", "grant")):
-        getattr(importlib.import_module(f"backoffice.migrations.{name}"), function)(django_apps, None)
+# The role groups come from migrations, which the transactional tests before these flushed away.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("role_groups")]
 
 
 @pytest.fixture
