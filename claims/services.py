@@ -134,16 +134,21 @@ def _same_request(existing, data):
     )
 
 
+BUYER_UPSERT = """
+    INSERT INTO claims_buyer AS buyer (buyer_id, level, reported_level, revoked_reason) VALUES (%s, %s, %s, '')
+    ON CONFLICT (buyer_id) DO UPDATE SET
+        reported_level = excluded.reported_level,
+        level = CASE WHEN buyer.level = %s THEN buyer.level ELSE excluded.level END
+    RETURNING *
+"""
+
+
 def report_buyer_level(buyer_id, level):
-    """R-REV-5: the latest level the platform reported, except that a revoked buyer stays revoked."""
+    """R-REV-5: the latest level the platform reported, except that a revoked buyer stays revoked.
+
+    One statement, new buyer or known one, and no race between looking and inserting."""
     level = level or BuyerLevel.NORMAL
-    buyer, _created = Buyer.objects.get_or_create(buyer_id=buyer_id, defaults={"level": level, "reported_level": level})
-    if buyer.reported_level != level:
-        buyer.reported_level = level
-        if not buyer.revoked:
-            buyer.level = level
-        Buyer.objects.filter(pk=buyer.pk).update(reported_level=buyer.reported_level, level=buyer.level)
-    return buyer
+    return next(iter(Buyer.objects.raw(BUYER_UPSERT, [buyer_id, level, level, BuyerLevel.REVOKED])))
 
 
 def routing_failure(sub_order, policy, reason, requested_at, buyer):

@@ -151,13 +151,13 @@ def record_order_events(events, actor):
 class _Changes:
     """What one call of record_order_events changes, held in memory and then written at once."""
 
-    ORDER_FIELDS = ("shipped_at", "receipt_confirmed_at", "cancelled_at")
     POLICY_FIELDS = ("status", "cover_starts_at", "cover_ends_at", "cancelled_at")
 
     def __init__(self, actor, policies, cancelling):
         self.actor = actor
         self.policies = policies  # sub-order pk → policy, existing or issued by this call
         self.orders = {}
+        self.order_fields = set()  # of the events seen: a batch of shipments updates shipped_at only
         self.new_policies = []
         self.changed_policies = {}
         self.transitions = []  # (policy, name, source, target, at, reason)
@@ -165,8 +165,9 @@ class _Changes:
         self.issued = []  # (policy, order, at)
         self.with_open_claims = _policies_with_open_claims([p for key, p in policies.items() if key in cancelling])
 
-    def order_changed(self, order):
+    def order_changed(self, order, field):
         self.orders[order.pk] = order
+        self.order_fields.add(field)
 
     def issue(self, order, at):
         """R-POL-2: the policy is issued at shipment, its premium charged in the ledger (R-POL-3)."""
@@ -206,7 +207,8 @@ class _Changes:
         if self.changed_policies:
             Policy.objects.bulk_update(self.changed_policies.values(), self.POLICY_FIELDS)
         if self.orders:
-            SubOrder.objects.bulk_update(self.orders.values(), self.ORDER_FIELDS)
+            # bulk_update writes a CASE over every row per field: leave out the fields nothing changed.
+            SubOrder.objects.bulk_update(self.orders.values(), sorted(self.order_fields))
         TransitionLog.objects.bulk_create(
             transition_row(
                 policy, transition=name, source=source, target=target, actor=self.actor, reason=reason, at=at
@@ -266,7 +268,7 @@ def _shipped(order, batch, at):
         # Replayed, or cancelled before shipping: R-POL-2 gives such an order no policy.
         return _outcome(order, "shipped", "replayed" if order.shipped_at else "ignored")
     order.shipped_at = at
-    batch.order_changed(order)
+    batch.order_changed(order, "shipped_at")
     if order.covered:
         policy = batch.issue(order, at)
         if order.receipt_confirmed_at:
@@ -278,7 +280,7 @@ def _receipt_confirmed(order, batch, at):
     if order.receipt_confirmed_at:
         return _outcome(order, "receipt_confirmed", "replayed")
     order.receipt_confirmed_at = at
-    batch.order_changed(order)
+    batch.order_changed(order, "receipt_confirmed_at")
     policy = batch.policies.get(order.pk)
     if policy and policy.status == PolicyStatus.ISSUED:
         batch.move(policy, "start_cover", at=at, receipt_at=at)
@@ -294,7 +296,7 @@ def _cancelled(order, batch, at):
             return _outcome(order, "cancelled", "refused", "claim_open")
         batch.cancel(policy, at)
     order.cancelled_at = at
-    batch.order_changed(order)
+    batch.order_changed(order, "cancelled_at")
     return _outcome(order, "cancelled", "applied")
 
 
