@@ -32,7 +32,7 @@ def _eager_celery():
 
 
 @pytest.fixture
-def role_groups(transactional_db):
+def role_groups(db):
     """The role groups come from backoffice's data migrations, and the transactional tests before
     this one flushed them away: make them again the way the migrations do."""
     for name, function in (("0002_role_groups", "create_groups"), ("0003_staff_keep_the_webhook_log", "grant")):
