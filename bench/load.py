@@ -72,7 +72,7 @@ def used_up_to(run):
 
 def run(api, web, world, args, now, rows):
     count = args.orders
-    receipts = event_batches(count, "receipt_confirmed", now - dt.timedelta(days=3))
+    receipts = event_batches(0, count, "receipt_confirmed", now - dt.timedelta(days=3))
     run_concurrently([partial(api.post, "/api/v1/order-events", body, (200,)) for body in receipts])
     requested_at = (now - dt.timedelta(hours=1)).isoformat()
     token = world["platform_key"]
