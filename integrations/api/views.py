@@ -51,6 +51,7 @@ ERRORS = {
     415: _("Not an accepted type (checked from the bytes), or a body that is not of the expected media type."),
     422: _("Well-formed but breaks a rule: `code` names it, `message` cites the rule id."),
     429: _("Throttled: retry after the seconds in the Retry-After header."),
+    503: _("The database is briefly out of reach: send the same request again after Retry-After seconds."),
 }
 ERROR_EXAMPLE = OpenApiExample(
     "A refused approval",
@@ -73,8 +74,10 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 def errors(*codes):
-    """The error answers of an endpoint: every endpoint may answer 401 and 429."""
-    return {code: OpenApiResponse(s.ErrorSerializer, description=ERRORS[code]) for code in sorted({401, 429, *codes})}
+    """The error answers of an endpoint: every endpoint may answer 401, 429 and 503."""
+    return {
+        code: OpenApiResponse(s.ErrorSerializer, description=ERRORS[code]) for code in sorted({401, 429, 503, *codes})
+    }
 
 
 def parse(serializer_class, data):
@@ -240,7 +243,7 @@ class OrderEventsView(ApiView):
         summary=_("Record shipments, receipt confirmations and cancellations (up to 1000)"),
         parameters=[IDEMPOTENCY_KEY],
         request=s.OrderEventBatchInput,
-        responses={200: s.OrderEventBatchSerializer, **errors(400, 403, 422)},
+        responses={200: s.OrderEventBatchSerializer, **errors(400, 403, 409, 422)},
         examples=[
             OpenApiExample(
                 "Shipped",
@@ -582,7 +585,7 @@ class BuyerReportsView(ApiView):
         summary=_("Report an abnormal buyer from a claim or a policy (R-ABUSE-1)"),
         parameters=[IDEMPOTENCY_KEY],
         request=s.BuyerReportInput,
-        responses={201: s.BuyerReportSerializer, **errors(400, 403, 404, 422)},
+        responses={201: s.BuyerReportSerializer, **errors(400, 403, 404, 409, 422)},
     )
     @idempotent
     def post(self, request):

@@ -11,8 +11,13 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from claims.choices import ClaimStatus as S
 from zhibao.wsgi import application
@@ -145,13 +150,16 @@ def fuzzing_clients(world):
 
 # schemathesis's own pytest loader does not run under pytest 9 (it reads a private node
 # attribute pytest removed), so each operation is driven with its Hypothesis strategy here.
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 @pytest.mark.parametrize("method, path", sorted(CONTRACT_ENDPOINTS))
-def test_no_generated_request_makes_a_server_error(api_schema, fuzzing_clients, live_ids, method, path):
-    """Bounded: a dozen examples per operation, each sent by the three roles. Every answer must
-    be no 5xx, of the documented media type, and shaped as documented."""
+def test_no_generated_request_makes_a_server_error(api_schema, fuzzing_clients, live_ids, method, path, mode):
+    """Bounded: a dozen examples per operation, each sent by the three roles, as the schema allows
+    them (positive) and breaking it (negative: wrong types, missing fields, odd values). Every
+    answer must be no 5xx, with a documented status, of the documented media type, and shaped as
+    documented."""
     operation = api_schema[path][method.upper()]
 
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     def fuzz(case):
         for name, values in live_ids.items():
@@ -160,7 +168,12 @@ def test_no_generated_request_makes_a_server_error(api_schema, fuzzing_clients, 
         for api in fuzzing_clients:
             case.call_and_validate(
                 headers={"Authorization": f"Token {api.key}"},
-                checks=[not_a_server_error, content_type_conformance, response_schema_conformance],
+                checks=[
+                    not_a_server_error,
+                    status_code_conformance,
+                    content_type_conformance,
+                    response_schema_conformance,
+                ],
             )
 
     fuzz()
