@@ -128,8 +128,9 @@ class Server:
 
     def up(self):
         try:
-            return requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
+            # Still booting its workers (slow on a loaded 2-core machine): not up yet.
             return False
 
     def stop(self):
