@@ -65,3 +65,29 @@ class TransitionLog(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.content_type.model}#{self.object_id}: {self.source or '∅'} → {self.target}"
+
+
+class Disclosure(AppendOnlyModel):
+    """A masked value shown in full (audit.masking): what, to whom, through which channel, why."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(_("field"), max_length=40)
+    at = models.DateTimeField(_("at"), db_index=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(_("actor"), max_length=150, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+
+    def __str__(self):
+        return f"{self.content_type.model}#{self.object_id}.{self.field} → {self.actor_label}"

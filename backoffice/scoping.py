@@ -1,9 +1,13 @@
 """Who is looking, and what they may see: every admin queryset goes through `for_actor`."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
+from django.utils.translation import gettext as _
 
 from audit.actors import Actor, Channel, Role
+from audit.masking import SENSITIVE, masked
+from audit.services import disclose
 from zhibao.pagination import BoundedPaginator, page_number
 
 BACK_OFFICE_ROLES = (Role.REVIEWER, Role.SUPERVISOR, Role.SERVICE_STAFF)
@@ -19,6 +23,20 @@ def may_enter(user):
         return False
     membership = getattr(user, "membership", None)
     return user.is_superuser if membership is None else membership.role in BACK_OFFICE_ROLES
+
+
+def masked_column(field):
+    """A list column or page field showing `field` masked (audit.masking)."""
+
+    @admin.display(description=field.replace("_", " "), ordering=field)
+    def column(obj):
+        return masked(field, getattr(obj, field))
+
+    column.__name__ = f"{field}_masked"
+    return column
+
+
+MASKED_COLUMNS = {field: masked_column(field) for field in SENSITIVE}
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -52,6 +70,29 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    # Payout accounts, return addresses and phones, buyers' ids: masked on lists and on pages the
+    # viewer cannot edit. An editor's form shows them in full; opening it is a recorded disclosure.
+
+    def get_list_display(self, request):
+        return [
+            MASKED_COLUMNS.get(name, name) if isinstance(name, str) else name
+            for name in super().get_list_display(request)
+        ]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fields  # a new record's form, or an editor's: what they type, they see
+        return [MASKED_COLUMNS.get(name, name) if isinstance(name, str) else name for name in fields]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and self.has_change_permission(request, obj):
+                for field in sorted(SENSITIVE.keys() & set(self.get_fields(request, obj))):
+                    disclose(obj, field, actor_for(request), reason=_("Opened for editing"))
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class ReadOnlyAdmin(ScopedAdmin):

@@ -13,6 +13,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.masking import DISCLOSURE
+from audit.services import disclose
 from backoffice.actions import ActionForm, ObjectAction, ObjectActionsMixin, confirmed_bulk_action, each
 from backoffice.display import admin_link, claim_link, flag_badges, state_badge, time_left
 from backoffice.exports import export_action
@@ -50,7 +52,7 @@ CLAIM_COLUMNS = [
     (gettext_lazy("plan"), lambda c: c.plan.code),
     (gettext_lazy("kind"), lambda c: c.kind),
     (gettext_lazy("reason"), lambda c: c.reason),
-    (gettext_lazy("buyer"), lambda c: c.buyer.buyer_id),
+    (gettext_lazy("buyer"), lambda c: str(c.buyer)),
     (gettext_lazy("buyer level"), lambda c: c.buyer.level),
     (gettext_lazy("requested amount"), lambda c: c.requested_amount),
     (gettext_lazy("approved amount"), lambda c: c.approved_amount),
@@ -178,6 +180,11 @@ def _eligibility(revoke):
     return run
 
 
+def _reveal_buyer_id(buyer, actor, request, data):
+    full = disclose(buyer, "buyer_id", actor, reason=data["reason"])
+    return _("Buyer id in full (this showing is recorded): %s") % full
+
+
 @admin.register(Buyer)
 class BuyerAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     """Buyers with their integrity level; revocation and restoration with a reason (R-ABUSE-2)."""
@@ -212,6 +219,15 @@ class BuyerAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             (TRANSITIONS, "set_buyer_eligibility"),
             states=(BuyerLevel.REVOKED,),
             help=gettext_lazy("The buyer's level returns to the one the platform last reported (R-ABUSE-2)."),
+        ),
+        ObjectAction(
+            "reveal",
+            gettext_lazy("Show the buyer id in full"),
+            ReasonForm,
+            _reveal_buyer_id,
+            "backoffice.manage_buyers",
+            (DISCLOSURE, "disclose"),
+            help=gettext_lazy("Lists show it masked; each showing in full is recorded with its reason."),
         ),
     )
 

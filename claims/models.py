@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from audit.masking import masked
 from audit.models import AppendOnlyModel
 from catalogue.money import MoneyField
 
@@ -45,7 +46,8 @@ class Buyer(models.Model):
         ordering = ["buyer_id"]
 
     def __str__(self):
-        return self.buyer_id
+        # Shown in lists, links and exports: the id in full only through audit.services.disclose.
+        return masked("buyer_id", self.buyer_id)
 
     @property
     def revoked(self):

@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.masking import masked
 from backoffice.exports import csv_response, export_action
 from backoffice.scoping import ReadOnlyAdmin, actor_for
 from catalogue.models import Plan
@@ -27,7 +28,7 @@ ENTRY_COLUMNS = [
     (gettext_lazy("plan"), lambda e: e.plan.code),
     (gettext_lazy("policy no."), lambda e: e.policy.policy_no if e.policy else ""),
     (gettext_lazy("claim id"), lambda e: e.claim.claim_id if e.claim else ""),
-    (gettext_lazy("payee"), lambda e: e.payee),
+    (gettext_lazy("payee"), lambda e: masked("payee", e.payee)),
     (gettext_lazy("memo"), lambda e: e.memo),
 ]
 BALANCE_COLUMNS = [

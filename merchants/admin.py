@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.masking import SENSITIVE, masked
 from backoffice.actions import ActionForm, ObjectAction, ObjectActionsMixin
 from backoffice.display import admin_link, state_badge
 from backoffice.exports import export_action
@@ -372,11 +373,23 @@ class ShopAdmin(ObjectActionsMixin, ScopedAdmin):
 @admin.register(ShopChange)
 class ShopChangeAdmin(ScopedAdmin):
     scope_through = "shop"
-    list_display = ("changed_at", "shop", "field", "old_value", "new_value", "role", "channel", "user")
+    list_display = ("changed_at", "shop", "field", "old_value_shown", "new_value_shown", "role", "channel", "user")
     list_select_related = ("shop", "user")
     list_filter = ("field", "role", "channel")
     search_fields = ("=shop__shop_id",)
     ordering = ("-changed_at",)
+
+    def get_fields(self, request, obj=None):
+        swap = {"old_value": "old_value_shown", "new_value": "new_value_shown"}
+        return [swap.get(name, name) for name in super().get_fields(request, obj)]
+
+    @admin.display(description=gettext_lazy("old value"))
+    def old_value_shown(self, change):
+        return masked(change.field, change.old_value) if change.field in SENSITIVE else change.old_value
+
+    @admin.display(description=gettext_lazy("new value"))
+    def new_value_shown(self, change):
+        return masked(change.field, change.new_value) if change.field in SENSITIVE else change.new_value
 
     def has_add_permission(self, request):
         return False

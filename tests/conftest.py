@@ -35,5 +35,9 @@ def _eager_celery():
 def role_groups(db):
     """The role groups come from backoffice's data migrations, and the transactional tests before
     this one flushed them away: make them again the way the migrations do."""
-    for name, function in (("0002_role_groups", "create_groups"), ("0003_staff_keep_the_webhook_log", "grant")):
+    for name, function in (
+        ("0002_role_groups", "create_groups"),
+        ("0003_staff_keep_the_webhook_log", "grant"),
+        ("0004_staff_see_disclosures", "grant"),
+    ):
         getattr(importlib.import_module(f"backoffice.migrations.{name}"), function)(django_apps, None)

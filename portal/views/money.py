@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from audit.masking import masked
 from catalogue.models import Insurer, Plan
 from claims.models import Claim
 from ledger.models import Entry
@@ -96,7 +97,7 @@ def ledger(request):
                 (_("Plan"), lambda e: e.plan.code),
                 (_("Policy no."), lambda e: e.policy.policy_no if e.policy else ""),
                 (_("Claim"), lambda e: e.claim.claim_id if e.claim else ""),
-                (_("Payee"), lambda e: e.payee),
+                (_("Payee"), lambda e: masked("payee", e.payee)),
                 (_("Memo"), lambda e: e.memo),
             ],
             entries.iterator(chunk_size=500),

@@ -4,7 +4,8 @@ PostgreSQL (R-PAY-4: never edited; corrections are new entries), whoever sends t
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from audit.models import AppendOnlyError, TransitionLog
+from audit.models import AppendOnlyError, Disclosure, TransitionLog
+from audit.services import disclose
 from claims.choices import ClaimStatus as S
 from claims.models import Decision
 from ledger.models import Entry, EntryKind
@@ -15,12 +16,14 @@ postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="triggers are PostgreSQL's; SQLite keeps the model-level guard"
 )
 
-APPEND_ONLY = [(TransitionLog, "reason"), (Entry, "memo"), (Decision, "reason")]
+APPEND_ONLY = [(TransitionLog, "reason"), (Entry, "memo"), (Decision, "reason"), (Disclosure, "reason")]
 
 
 @pytest.fixture
 def paid(world):
-    """A claim paid out: transitions, a decision and a ledger payment on file."""
+    """A claim paid out: transitions, a decision and a ledger payment on file; and staff having
+    seen the shop's payout account in full."""
+    disclose(world.shop, "payout_account", world.staff, reason="核对打款")
     return world.in_state(S.PAID)
 
 

@@ -19,7 +19,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from audit.actors import Role
-from audit.models import TransitionLog
+from audit.models import Disclosure, TransitionLog
+from audit.services import disclose
 from catalogue.models import Holiday
 from claims import services as claims
 from claims.choices import ClaimStatus as S
@@ -76,6 +77,11 @@ NO_TENANT_DATA = {
 }
 # Reference data every staff role reads: not a tenant's.
 SHARED_MODELS = {"catalogue.insurer", "catalogue.plan", "catalogue.holiday"}
+
+
+def disclosure_of(obj, field, actor):
+    disclose(obj, field, actor, reason="核对打款账户")
+    return Disclosure.objects.latest("pk")
 
 
 class TenantA:
@@ -137,6 +143,7 @@ class TenantA:
             "notices.notice": Notice.objects.filter(shop=world.shop).first(),
             "integrations.apiclient": self.client,
             "integrations.webhookdelivery": WebhookDelivery.objects.filter(client=self.client).first(),
+            "audit.disclosure": disclosure_of(world.shop, "payout_account", world.staff),
             # shop-a's merchant signing in: personal data of that tenant too.
             "axes.accesslog": AccessLog.objects.create(**sign_in),
             "axes.accessattempt": AccessAttempt.objects.create(**sign_in, failures_since_start=1),
