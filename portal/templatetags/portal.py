@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.html import format_html
 
 from audit.actors import Channel, Role
 from catalogue.taxonomy import ProblemCode, Reason
@@ -17,6 +19,16 @@ def money(value):
     if value in (None, ""):
         return "—"
     return f"¥{Decimal(value):,.2f}"
+
+
+@register.filter
+def time_tag(value):
+    """<time datetime="(ISO 8601)">Y-m-d H:i</time> in local time. One conversion for both: the
+    `date` filter twice per value costs more than the rest of a list row."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return format_html('<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%Y-%m-%d %H:%M"))
 
 
 @register.filter
