@@ -49,7 +49,8 @@ TABLES = (
 )
 
 # One statement per table; %(first)s and %(last)s bound the claim numbers n, which are also the
-# ids of the sub-order, policy, refund request and claim of that number. `due` claims (a fifth
+# ids of the sub-order, policy, refund request and claim of that number. The shop is n mod 200 and
+# the state (n / 200) mod 100, so that every shop has open and closed claims alike. `due` claims (a fifth
 # each: 2/5 past their SLA warning, 1/5 past the breach, 1/5 past the evidence deadline, 1/5 past
 # the return deadline) are the timers process_deadlines has to find.
 GENERATE = [
@@ -66,7 +67,7 @@ GENERATE = [
         c.placed, 0.0150, '', c.placed + interval '1 day', c.placed + interval '2 days', c.placed,
         (%(enrolments)s::bigint[])[1 + n %% 200], %(insurer)s, (%(shops)s::bigint[])[1 + n %% 200], %(plan)s
     FROM generate_series(%(first)s, %(last)s - 1) n,
-        LATERAL (SELECT %(now)s::timestamptz - interval '1 day' * (3 + n %% 365) AS placed) c
+        LATERAL (SELECT %(now)s::timestamptz - interval '1 day' * (4 + n %% 365) AS placed) c
     """,
     """
     INSERT INTO policies_policy (id, policy_no, status, rate, premium, coverage_hours, return_shipping_allowance,
@@ -113,14 +114,15 @@ GENERATE = [
         LATERAL (SELECT %(due)s AS due,
             CASE WHEN %(due)s THEN (ARRAY['submitted', 'submitted', 'submitted', 'evidence_requested',
                                           'awaiting_return'])[1 + r.id %% 5]
-                 WHEN r.id %% 100 < 3 THEN 'submitted'
-                 WHEN r.id %% 100 = 3 THEN 'evidence_requested'
-                 WHEN r.id %% 100 = 4 THEN 'awaiting_return'
-                 WHEN r.id %% 100 < 75 THEN 'paid'
-                 WHEN r.id %% 100 < 95 THEN 'rejected'
+                 WHEN r.id / 200 %% 100 < 3 THEN 'submitted'
+                 WHEN r.id / 200 %% 100 = 3 THEN 'evidence_requested'
+                 WHEN r.id / 200 %% 100 = 4 THEN 'awaiting_return'
+                 WHEN r.id / 200 %% 100 < 75 THEN 'paid'
+                 WHEN r.id / 200 %% 100 < 95 THEN 'rejected'
                  ELSE 'closed_no_return' END AS status,
-            CASE WHEN %(due)s OR r.id %% 100 < 5 THEN %(now)s::timestamptz - interval '1 minute' * (10 + r.id %% 1000)
-                 ELSE r.requested_at END AS opened) k
+            CASE WHEN %(due)s OR r.id / 200 %% 100 < 5
+                 THEN %(now)s::timestamptz - interval '1 second' * (600 + r.id %% 60000)
+                 ELSE r.requested_at + interval '1 second' * (r.id %% 86400) END AS opened) k
     WHERE r.id >= %(first)s AND r.id < %(last)s
     """,
     """
@@ -136,8 +138,11 @@ def generate(world, first, last, *, due=False):
     # The buyers come with the first claims; later claims share them.
     statements = GENERATE if first == 1 else GENERATE[1:]
     with connection.cursor() as cursor:
+        # A bulk load of rows consistent by construction: no per-row foreign-key triggers.
+        cursor.execute("SET session_replication_role = replica")
         for statement in statements:
             cursor.execute(statement, params)
+        cursor.execute("SET session_replication_role = DEFAULT")
         for table in TABLES:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
