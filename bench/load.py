@@ -146,7 +146,7 @@ def fast_lane(api, receiver, world, now, rows):
     and the signed claim.decided webhook arriving at the receiver, one claim after another."""
     first, requested_at = world["next_index"], (now - dt.timedelta(hours=1)).isoformat()
     photos = [photo(seed) for seed in range(FAST_LANE_SAMPLES)]
-    seconds = []
+    seconds, missing = [], []
     for k in range(FAST_LANE_SAMPLES):
         body = refund_body(first + k, "fast", requested_at, level="high", amount=FAST_LANE_AMOUNT)
         started = time.perf_counter()
@@ -155,13 +155,17 @@ def fast_lane(api, receiver, world, now, rows):
         api.upload(f"/api/v1/claims/{claim_id}/evidence", photos[k], note="问题照片")
         arrived = receiver.wait_for("claim.decided", claim_id, timeout=30)
         if arrived is None:
-            raise RuntimeError(f"No claim.decided webhook for {claim_id} within 30 s")
+            missing.append(claim_id)
+            continue
         seconds.append(arrived - started)
+    if not seconds:
+        raise RuntimeError("No claim.decided webhook arrived within 30 s of its claim's photo")
     rows.append(
         (
             "fast lane p99 (request → photo → webhook)",
             f"{percentile(seconds, 0.99) * 1000:.0f} ms",
             f"{len(seconds)} claims; p50 {percentile(seconds, 0.5) * 1000:.0f} ms; "
-            f"signatures verified by the receiver ({receiver.bad_signatures} bad)",
+            f"signatures verified by the receiver ({receiver.bad_signatures} bad); "
+            f"{len(missing)} without a webhook in 30 s",
         )
     )

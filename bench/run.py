@@ -6,6 +6,7 @@ import os
 import statistics
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 import django
@@ -59,15 +60,14 @@ def main():
     try:
         api = ingest.Api(web.url, world["platform_key"])
         if "ingest" in phases or "api" in phases:
-            results.update(run_ingest(api, args.orders, args.rounds, now, rows))
-        if "api" in phases:
-            results.update(load.run(api, web, world, args, now, rows))
+            attempt("ingest", rows, results, run_ingest, api, args.orders, args.rounds, now, rows)
+        if "api" in phases and attempt("api", rows, results, load.run, api, web, world, args, now, rows):
             # In production the workers have machines of their own; here they would take the
             # server's two cores, so the worker starts for the fast lane only, without the
             # backlog of first attempts the loads queued (their rows stay due for send_due).
             celery_app.control.purge()
             worker = CeleryWorker(logs / "worker.log")
-            load.fast_lane(api, receiver, world, now, rows)
+            attempt("fast lane", rows, results, load.fast_lane, api, receiver, world, now, rows)
         rows.append(("peak RSS, web worker", f"{web.peak_rss_mib():.0f} MiB", "gunicorn sync worker, max of 3"))
         if worker:
             rows.append(("peak RSS, Celery worker", f"{worker.peak_rss_mib():.0f} MiB", "solo pool"))
@@ -77,10 +77,22 @@ def main():
             worker.stop()
         receiver.stop()
     if "scale" in phases:
-        results.update(run_scale(args.claims, args.renders, rows))
+        attempt("scale", rows, results, run_scale, args.claims, args.renders, rows)
     rows.append(("bench wall time", f"{time.perf_counter() - started:.0f} s", "logs in " + str(logs)))
     print_table(rows)
     print("bench: " + " ".join(f"{name}={results[name]:.2f}" if name in results else f"{name}=n/a" for name in TARGETS))
+
+
+def attempt(phase, rows, results, run, *args):
+    """Run one phase; a phase that fails is reported in the table and the others still run, so
+    that the last line always comes (its figures n/a)."""
+    try:
+        results.update(run(*args) or {})
+        return True
+    except Exception as exc:  # reported in the table, with the traceback above it
+        traceback.print_exc()
+        rows.append((f"{phase}: FAILED", "", f"{type(exc).__name__}: {exc}"[:200]))
+        return False
 
 
 def run_ingest(api, count, rounds, now, rows):
