@@ -35,6 +35,14 @@ def test_review_queue_past_the_counted_pages_shows_a_lower_bound(world, login, s
     text = response.content.decode()
     assert response.status_code == 200
     assert "550+ review queue" in " ".join(text.split())
+    # Bulk actions act on the page's claims only: "select all 550" would understate what it selects.
+    assert "Select all 5" not in text and "0 of 50 selected" in text
+
+
+def test_a_list_counted_in_full_still_offers_to_select_across_pages(world, login):
+    claims_like(world.claim(), 60)
+    text = login(world.reviewer_user).get("/admin/backoffice/queuedclaim/").content.decode()
+    assert "Select all 61" in text
 
 
 def test_claim_list_filters_offer_the_reviewers_plans_only(world, login):
