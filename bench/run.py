@@ -79,6 +79,10 @@ def main():
     if "scale" in phases:
         attempt("scale", rows, results, run_scale, args.claims, args.renders, rows)
     rows.append(("bench wall time", f"{time.perf_counter() - started:.0f} s", "logs in " + str(logs)))
+    for name, (op, target) in TARGETS.items():
+        if name in results:
+            met = results[name] >= target if op == ">=" else results[name] <= target
+            rows.append((f"target {name} {op} {target}", f"{results[name]:.2f}", "met" if met else "NOT MET"))
     print_table(rows)
     print("bench: " + " ".join(f"{name}={results[name]:.2f}" if name in results else f"{name}=n/a" for name in TARGETS))
 
