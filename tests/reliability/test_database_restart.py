@@ -117,7 +117,11 @@ class Server:
             stderr=subprocess.DEVNULL,
         )
         self.url = f"http://127.0.0.1:{self.port}/api/v1/"
-        wait_for(self.up, timeout=60, what="gunicorn")
+        try:
+            wait_for(self.up, timeout=60, what="gunicorn")
+        except BaseException:
+            self.stop()  # a server that never came up must not outlive the test
+            raise
 
     def manage(self, *args):
         result = subprocess.run(
@@ -135,7 +139,11 @@ class Server:
 
     def stop(self):
         self.process.terminate()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
 
 
 class Client(threading.Thread):
@@ -290,9 +298,11 @@ def test_a_crash_of_postgresql_under_load_loses_no_acknowledged_claim():
         )
     finally:
         stop.set()
-        if server:
-            server.stop()
-        cluster.remove()
+        try:
+            if server:
+                server.stop()
+        finally:
+            cluster.remove()
 
 
 def test_an_unreachable_database_is_a_503_with_retry_after(client, db):
