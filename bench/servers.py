@@ -78,6 +78,7 @@ class Gunicorn(Process):
             except requests.RequestException:
                 pass
             time.sleep(0.2)
+        self.stop()
         raise RuntimeError("gunicorn did not start; see " + str(log))
 
     def peak_rss_mib(self):
