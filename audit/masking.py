@@ -47,3 +47,34 @@ SENSITIVE = {
 def masked(field, value):
     """The value of a sensitive field as lists and exports show it."""
     return SENSITIVE[field](value)
+
+
+# JSON bodies that copy these values: a notice's `data` and a webhook delivery's `payload` (the
+# return address a buyer is sent). They are shown with `masked_body` and disclosed whole.
+BODIES = ("data", "payload")
+
+# The keys the services write these values under: the fields above, and the parts of the return
+# address sent to a buyer (claims.services.return_address: "address", "contact", "phone").
+BODY_KEYS = {**SENSITIVE, "address": mask_address, "phone": mask_phone}
+
+
+def masked_body(value):
+    """A JSON body with the value under every key of BODY_KEYS masked, at any depth.
+
+    By key, not by looking for the shop's or the buyer's values in the text: a notice keeps the
+    address the shop had when it was sent, and the shop may have changed it since (ShopChange),
+    so its current values would miss the old one; the keys are fixed by the code that writes the
+    bodies. Free text in a body (a reviewer's reason) is shown as typed."""
+    if isinstance(value, dict):
+        return {key: _masked_item(key, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [masked_body(item) for item in value]
+    return value
+
+
+def _masked_item(key, item):
+    if isinstance(item, (dict, list)):
+        return masked_body(item)
+    if key in BODY_KEYS and item not in (None, ""):
+        return BODY_KEYS[key](item)
+    return item

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from audit.actors import Actor, Channel, Role
+from backoffice.disclosure import RevealsBody, masked_body_text, reveal_body
 
 from . import services, webhooks
 from .models import ApiClient, WebhookAttempt, WebhookDelivery
@@ -93,7 +94,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(PlatformStaffOnly, admin.ModelAdmin):
+class WebhookDeliveryAdmin(PlatformStaffOnly, RevealsBody, admin.ModelAdmin):
     list_display = (
         "event_type",
         "client",
@@ -108,11 +109,11 @@ class WebhookDeliveryAdmin(PlatformStaffOnly, admin.ModelAdmin):
     search_fields = ("event_id",)
     date_hierarchy = "created_at"
     show_full_result_count = False
-    readonly_fields = (
+    fields = (
         "client",
         "event_id",
         "event_type",
-        "payload",
+        "payload_masked",
         "created_at",
         "retry_until",
         "next_attempt_at",
@@ -122,12 +123,20 @@ class WebhookDeliveryAdmin(PlatformStaffOnly, admin.ModelAdmin):
         "delivered_at",
         "failed_at",
     )
+    readonly_fields = fields
     inlines = [AttemptInline]
     actions = ["resend"]
+    # The body may carry the return address sent to a buyer: masked here (audit.masking), in
+    # full only through "Show in full", which records who saw it. A re-send sends it whole.
+    object_actions = (reveal_body("payload", "integrations.change_webhookdelivery"),)
 
     @admin.display(description=_("state"))
     def state_label(self, delivery):
         return delivery.state
+
+    @admin.display(description=_("body"))
+    def payload_masked(self, delivery):
+        return masked_body_text(delivery.payload)
 
     @admin.action(description=_("Re-send the selected events"), permissions=["change"])
     def resend(self, request, queryset):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.actions import confirmed_bulk_action
+from backoffice.disclosure import RevealsBody, masked_body_text, reveal_body
 from backoffice.display import claim_link
 from backoffice.scoping import ReadOnlyAdmin
 
@@ -18,8 +19,22 @@ def _mark_read(modeladmin, request, queryset, data):
 
 
 @admin.register(Notice)
-class NoticeAdmin(ReadOnlyAdmin):
+class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
     list_display = ("created_at", "event_type", "message", "claim_column", "shop", "audience", "read_at")
+    # The data may carry the return address sent to a buyer: masked (audit.masking), in full
+    # only through "Show in full", which records who saw it.
+    fields = (
+        "event_type",
+        "audience",
+        "shop",
+        "insurer",
+        "claim",
+        "policy",
+        "message",
+        "data_masked",
+        "created_at",
+        "read_at",
+    )
     list_select_related = ("claim", "shop")
     list_filter = ("audience", "event_type", ("created_at", admin.DateFieldListFilter))
     search_fields = ("=claim__claim_id", "=shop__shop_id")
@@ -29,7 +44,12 @@ class NoticeAdmin(ReadOnlyAdmin):
             "mark_read", description=gettext_lazy("Mark as read"), permission="view", perform=_mark_read
         )
     ]
+    object_actions = (reveal_body("data", "notices.view_notice"),)
 
     @admin.display(description=gettext_lazy("claim"))
     def claim_column(self, notice):
         return claim_link(notice.claim)
+
+    @admin.display(description=gettext_lazy("data"))
+    def data_masked(self, notice):
+        return masked_body_text(notice.data)

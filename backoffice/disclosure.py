@@ -1,0 +1,54 @@
+"""JSON bodies on admin pages (a notice's data, a webhook delivery's payload): shown masked key by
+key (audit.masking.masked_body); whole only to a role that may disclose, and each time recorded."""
+
+import json
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.masking import DISCLOSURE, masked_body
+from audit.services import disclose
+
+from .actions import ObjectAction, ObjectActionsMixin
+from .review import ReasonForm
+
+
+def body_text(body):
+    """A body as Django's admin shows a JSON field: one line, the Chinese as written."""
+    return json.dumps(body, ensure_ascii=False, sort_keys=True)
+
+
+def masked_body_text(body):
+    return body_text(masked_body(body))
+
+
+def reveal_body(field, permission):
+    """The "Show in full" action for the body `field`, offered when the page masks part of it."""
+
+    def run(obj, actor, request, data):
+        full = disclose(obj, field, actor, reason=data["reason"])
+        return _("In full (this showing is recorded): %s") % body_text(full)
+
+    return ObjectAction(
+        "reveal",
+        gettext_lazy("Show in full"),
+        ReasonForm,
+        run,
+        permission,
+        (DISCLOSURE, "disclose"),
+        when=lambda obj: masked_body(getattr(obj, field)) != getattr(obj, field),
+        help=gettext_lazy(
+            "Return addresses, phones, payout accounts and buyer ids are shown masked; "
+            "each showing in full is recorded with its reason."
+        ),
+    )
+
+
+class RevealsBody(ObjectActionsMixin):
+    """Object actions on records that have no state of their own."""
+
+    state_field = "pk"
+
+    def version_of(self, obj):
+        # Showing a body changes nothing, so no page of it goes out of date.
+        return str(obj.pk)
