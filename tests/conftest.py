@@ -1,9 +1,19 @@
 import importlib
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
 
 from .world import World
+
+
+def pytest_sessionfinish(session):
+    """The filesystem broker's folder of this run (zhibao.settings.test) goes with it."""
+    folder = Path(os.environ.get("ZHIBAO_TEST_BROKER_DIR", ""))
+    if folder.name == f"test-broker-{os.getpid()}":
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -11,9 +11,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 
-# A worker process started by a test must see the test database: SQLite's goes in a file.
+# A worker process started by a test must see the test database: SQLite's goes in a file, one per
+# test run (a worker inherits the variable), so that two runs on one checkout do not share it.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+    _database = os.environ.setdefault("ZHIBAO_TEST_DATABASE", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": _database}  # noqa: F405
 # Keep test messages apart from a demo worker's queue.
 if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
     # One queue per test run; a worker a test starts inherits the variable and so the queue.
