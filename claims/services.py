@@ -2,11 +2,12 @@
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from notices.models import Audience
 from notices.services import publish
 from policies import services as policy_services
 from policies.choices import PolicyStatus
-from policies.models import Policy, SubOrder
+from policies.models import SubOrder
 from zhibao.errors import Conflict, NotFound, RuleViolation, TooLarge, TransitionRefused, transition_refused
 
 from . import evidence as files
@@ -197,7 +198,7 @@ def submit_refund_request(data, actor, *, now=None):
 
 @transaction.atomic
 def _submit(data, actor, now):
-    sub_order = SubOrder.objects.select_for_update().filter(sub_order_id=data["sub_order_id"]).first()
+    sub_order = _locked_sub_order(data["sub_order_id"])
     if sub_order is None:
         raise RuleViolation(
             _("Unknown sub-order %s.") % data["sub_order_id"],
@@ -213,36 +214,66 @@ def _submit(data, actor, now):
             rule="R-POL-5",
             fields={"amount": [_("Out of range.")]},
         )
-    if Claim.objects.filter(sub_order=sub_order).open().exists():
+    if sub_order.has_open_claim:
         raise Conflict(_("This sub-order already has an open claim."), code="claim_open", rule="R-POL-5")
     buyer = report_buyer_level(sub_order.buyer_id, data.get("buyer_level"))
-    policy = Policy.objects.select_related("plan").filter(sub_order=sub_order).first()
+    policy = getattr(sub_order, "policy", None)
     failing = routing_failure(sub_order, policy, data["reason"], data["requested_at"], buyer)
     request = RefundRequest.objects.create(
         refund_id=data["refund_id"],
         sub_order=sub_order,
-        shop_id=sub_order.shop_id,
-        insurer_id=policy.insurer_id if policy else None,
+        shop=sub_order.shop,
+        insurer=policy.insurer if policy else None,
         buyer=buyer,
         buyer_level=data.get("buyer_level") or BuyerLevel.NORMAL,
         business_type=BusinessType.MERCHANT if failing else BusinessType.WARRANTY,
         not_routed_because=failing or "",
         **{f: data[f] for f in REQUEST_FIELDS},
     )
-    if failing is None:
-        _open_claim(request, policy, actor, now)
+    request.opening = None if failing else _open_claim(request, policy, actor, now, sub_order.report_note)
     return request
 
 
-def _open_claim(request, policy, actor, now):
+def _locked_sub_order(sub_order_id):
+    """The sub-order, locked, with all that routing reads of it in the same statement: its shop,
+    policy, plan and insurer, whether it has an open claim (R-POL-5), and the note of the
+    merchant's latest report from its policy (R-ABUSE-1)."""
+    return (
+        SubOrder.objects.select_for_update(of=("self",))
+        .select_related("shop", "policy__plan", "policy__insurer")
+        .annotate(
+            has_open_claim=Exists(Claim.objects.filter(sub_order=OuterRef("pk")).open()),
+            report_note=Subquery(
+                MerchantReport.objects.filter(policy__sub_order=OuterRef("pk"))
+                .order_by("-created_at")
+                .values("note")[:1]
+            ),
+        )
+        .filter(sub_order_id=sub_order_id)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A claim just opened with what was written beside it: its history (the opening) and the
+    flags raised with it. It has no evidence, decision, appeal or receipt dispute yet, so the API
+    answers the request from this instead of reading the claim back."""
+
+    claim: Claim
+    history: list
+    flags: list
+
+
+def _open_claim(request, policy, actor, now, report_note):
     plan = policy.plan
     sla = dt.timedelta(hours=plan.review_sla_hours)
     claim = Claim.objects.create(
         refund_request=request,
         sub_order=request.sub_order,
         policy=policy,
-        shop_id=policy.shop_id,
-        insurer_id=policy.insurer_id,
+        shop=request.shop,
+        insurer=policy.insurer,
         plan=plan,
         buyer=request.buyer,
         kind=request.kind,
@@ -260,7 +291,7 @@ def _open_claim(request, policy, actor, now):
         sla_warn_at=now + sla * SLA_WARNING_SHARE,
         sla_breach_at=now + sla,
     )
-    record_transition(claim, transition="open", source="", target=S.SUBMITTED, actor=actor, at=now)
+    log = record_transition(claim, transition="open", source="", target=S.SUBMITTED, actor=actor, at=now)
     _notify(
         claim,
         "claim.opened",
@@ -268,12 +299,11 @@ def _open_claim(request, policy, actor, now):
         data={"requested_amount": str(claim.requested_amount), "kind": claim.kind, "reason": claim.reason},
         at=now,
     )
-    _check_repeat_claims(claim, now)
+    flags = [_check_repeat_claims(claim, now)]
     # R-ABUSE-1: a buyer the merchant reported from this policy before claiming.
-    report = MerchantReport.objects.filter(policy=policy).order_by("-created_at").first()
-    if report:
-        raise_flag(claim, Flag.MERCHANT_REPORTED, at=now, detail=report.note)
-    return claim
+    if report_note is not None:
+        flags.append(raise_flag(claim, Flag.MERCHANT_REPORTED, at=now, detail=report_note))
+    return Opening(claim, history=[log], flags=[flag for flag in flags if flag])
 
 
 def _check_repeat_claims(claim, now):
@@ -281,11 +311,12 @@ def _check_repeat_claims(claim, now):
     plan = claim.plan
     since = now - dt.timedelta(days=plan.abuse_window_days)
     recent = Claim.objects.filter(buyer=claim.buyer, opened_at__gte=since, opened_at__lte=now)
-    if recent.count() >= plan.abuse_claim_count:
-        previous = recent.exclude(pk=claim.pk).order_by("-opened_at").first()
-        raise_flag(
-            claim, Flag.ABNORMAL_BUYER, at=now, detail=_("Repeated claims by this buyer"), related_claim=previous
-        )
+    if recent.count() < plan.abuse_claim_count:
+        return None
+    previous = recent.exclude(pk=claim.pk).order_by("-opened_at").first()
+    return raise_flag(
+        claim, Flag.ABNORMAL_BUYER, at=now, detail=_("Repeated claims by this buyer"), related_claim=previous
+    )
 
 
 # -- evidence (§6, §7) ---------------------------------------------------------------------

@@ -354,7 +354,7 @@ RETURN_ADDRESS_STATES = (
 class ClaimSerializer(serializers.Serializer):
     """A claim as api.md lists it. Never staff identities, assignees, audit notes or thresholds.
 
-    Expects the related rows the views load in bulk (`views.claims_queryset`, `attach_history`)."""
+    Expects the related rows the views load in bulk (`views.claims_for`, `attach_history`)."""
 
     claim_id = serializers.CharField()
     refund_id = serializers.CharField(source="refund_request.refund_id")
@@ -376,16 +376,16 @@ class ClaimSerializer(serializers.Serializer):
     decision = serializers.SerializerMethodField()
     return_address = serializers.SerializerMethodField(help_text=_("Once approved, for return_refund only."))
     return_shipment = serializers.SerializerMethodField()
-    flags = FlagSerializer(many=True)
+    flags = FlagSerializer(many=True, source="api_flags")
     deadlines = serializers.SerializerMethodField()
-    evidence = EvidenceSerializer(many=True)
+    evidence = EvidenceSerializer(many=True, source="api_evidence")
     appeal = serializers.SerializerMethodField()
     receipt_dispute = serializers.SerializerMethodField()
     history = HistorySerializer(many=True, source="api_history")
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, claim):
-        decisions = sorted(claim.decisions.all(), key=lambda d: (d.decided_at, d.pk))
+        decisions = sorted(claim.api_decisions, key=lambda d: (d.decided_at, d.pk))
         return DecisionSerializer(decisions[-1]).data if decisions else None
 
     @extend_schema_field(ReturnAddressSerializer(allow_null=True))

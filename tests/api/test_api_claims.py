@@ -144,6 +144,29 @@ def test_a_refund_request_resent_identically_is_200_and_with_other_content_409(w
     assert Claim.objects.count() == 1
 
 
+@pytest.mark.parametrize("routed", [True, False], ids=["routed", "not-routed"])
+def test_r_route_1_the_answer_to_a_new_request_is_the_request_as_stored(world, platform, routed):
+    """A new request is answered from the rows just written (docs/performance.md): it must read
+    exactly as the same request read back, flags (R-ABUSE-1) and history included."""
+    for days in (20, 10):
+        world.claim(buyer="buyer-ab", with_image=False, now=world.now - dt.timedelta(days=days))
+    sub_order = world.delivered_order(buyer="buyer-ab")
+    claims.report_buyer(world.merchant, policy=sub_order.policy, note="买家威胁差评", now=world.now)
+    reason = "quality" if routed else "no_longer_needed"
+
+    answer = platform.post("refund-requests", refund_body(world, sub_order, amount="150", reason=reason))
+
+    assert answer.status_code == 201
+    stored = platform.get(f"refund-requests/{answer.json()['refund_id']}").json()
+    assert answer.json() == stored
+    if routed:
+        assert [flag["code"] for flag in stored["claim"]["flags"]] == ["abnormal_buyer", "merchant_reported"]
+        assert [(step["from"], step["to"]) for step in stored["claim"]["history"]] == [("", "submitted")]
+        assert stored["claim"]["requested_amount"] == "150.00"
+    else:
+        assert stored["claim"] is None
+
+
 @pytest.mark.parametrize("amount", ["0.00", "-1.00", "199.01"])
 def test_an_amount_outside_0_and_the_paid_amount_is_a_422_citing_the_rule(world, platform, amount):
     response = platform.post("refund-requests", refund_body(world, world.delivered_order(), amount=amount))
