@@ -179,15 +179,13 @@ def submit_refund_request(data, actor, *, now=None):
     Identical resends are answered with the first record; the same refund_id with other
     content is a conflict. A sub-order with an open claim refuses a new request (R-POL-5)."""
     require(actor, "submit_refund_request", TRANSITIONS)
-    existing = RefundRequest.objects.select_related("sub_order").filter(refund_id=data["refund_id"]).first()
-    if existing is None:
-        try:
-            return _submit(data, actor, _now(now)), True
-        except IntegrityError:
-            # A concurrent identical request got there first; answer as a resend.
-            existing = RefundRequest.objects.select_related("sub_order").filter(refund_id=data["refund_id"]).first()
-            if existing is None:
-                raise
+    try:
+        return _submit(data, actor, _now(now)), True
+    except (AlreadyReceived, IntegrityError):
+        # A resend, or a concurrent identical request that got there first.
+        existing = RefundRequest.objects.select_related("sub_order").filter(refund_id=data["refund_id"]).first()
+        if existing is None:
+            raise
     if not _same_request(existing, data):
         raise Conflict(
             _("Refund request %s was already received with other content.") % data["refund_id"],
@@ -196,15 +194,24 @@ def submit_refund_request(data, actor, *, now=None):
     return existing, False
 
 
+class AlreadyReceived(Exception):
+    """The refund_id is known: the request is answered as a resend or refused as a conflict,
+    before any rule about its content is applied."""
+
+
 @transaction.atomic
 def _submit(data, actor, now):
-    sub_order = _locked_sub_order(data["sub_order_id"])
+    sub_order = _locked_sub_order(data["sub_order_id"], data["refund_id"])
+    if sub_order is None and RefundRequest.objects.filter(refund_id=data["refund_id"]).exists():
+        raise AlreadyReceived
     if sub_order is None:
         raise RuleViolation(
             _("Unknown sub-order %s.") % data["sub_order_id"],
             code="unknown_sub_order",
             fields={"sub_order_id": [_("No such sub-order.")]},
         )
+    if sub_order.refund_received:
+        raise AlreadyReceived
     amount = data["amount"]
     if amount <= 0 or amount > sub_order.paid_amount:
         raise RuleViolation(
@@ -234,14 +241,15 @@ def _submit(data, actor, now):
     return request
 
 
-def _locked_sub_order(sub_order_id):
+def _locked_sub_order(sub_order_id, refund_id):
     """The sub-order, locked, with all that routing reads of it in the same statement: its shop,
-    policy, plan and insurer, whether it has an open claim (R-POL-5), and the note of the
-    merchant's latest report from its policy (R-ABUSE-1)."""
+    policy, plan and insurer, whether the refund_id is already known, whether it has an open
+    claim (R-POL-5), and the note of the merchant's latest report from its policy (R-ABUSE-1)."""
     return (
         SubOrder.objects.select_for_update(of=("self",))
         .select_related("shop", "policy__plan", "policy__insurer")
         .annotate(
+            refund_received=Exists(RefundRequest.objects.filter(refund_id=refund_id)),
             has_open_claim=Exists(Claim.objects.filter(sub_order=OuterRef("pk")).open()),
             report_note=Subquery(
                 MerchantReport.objects.filter(policy__sub_order=OuterRef("pk"))

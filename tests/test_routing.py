@@ -220,6 +220,25 @@ def test_same_refund_id_with_other_content_is_a_conflict(world):
     assert RefundRequest.objects.get(refund_id="rf-fixed").amount == Decimal("199.00")
 
 
+@pytest.mark.parametrize("change", ["unknown sub-order", "other sub-order", "amount out of range"])
+def test_a_known_refund_id_is_a_conflict_before_any_rule_on_the_new_content(world, change):
+    """The refund_id is looked at first: content that would also break a rule is still a 409
+    refund_id_conflict, not a 422 about the content (R-POL-5's checks never see it)."""
+    data = request_data(world, world.delivered_order())
+    claims.submit_refund_request(data, world.platform, now=world.now)
+    other = {
+        "unknown sub-order": {"sub_order_id": "SO-nope"},
+        "other sub-order": {"sub_order_id": world.delivered_order(buyer="buyer-9").sub_order_id},
+        "amount out of range": {"amount": Decimal("9999.00")},
+    }[change]
+
+    with pytest.raises(Conflict) as refused:
+        claims.submit_refund_request(data | other, world.platform, now=world.now)
+
+    assert refused.value.code == "refund_id_conflict"
+    assert RefundRequest.objects.count() == 1
+
+
 def test_r_pol_5_second_request_while_a_claim_is_open_is_claim_open(world):
     sub_order = world.delivered_order()
     world.refund(sub_order)
