@@ -45,7 +45,7 @@ def enqueue(notice_groups):
     """Store the deliveries owed for these events; each group is the notices of one event.
 
     Called by notices.publish inside the publishing transaction: a rollback takes the rows with
-    it, and the sending task is only started once the rows are committed."""
+    it, and notices.publish starts their first attempts (`send`) once the rows are committed."""
     events = [_event(group) for group in notice_groups if group]
     if not events:
         return []
@@ -69,13 +69,7 @@ def enqueue(notice_groups):
     ]
     if not deliveries:
         return []
-    created = WebhookDelivery.objects.bulk_create(deliveries)
-    ids = [delivery.pk for delivery in created]
-    from .tasks import deliver_webhooks  # the tasks module imports this one
-
-    for start in range(0, len(ids), SEND_CHUNK):
-        transaction.on_commit(partial(deliver_webhooks.delay, ids[start : start + SEND_CHUNK]))
-    return created
+    return WebhookDelivery.objects.bulk_create(deliveries)
 
 
 def _event(notices):

@@ -79,21 +79,40 @@ def event(
 
 def publish_many(events):
     """Store many events' notices in one statement, whatever their number (bulk order events);
-    each event is the list `event()` returns. Webhook deliveries are written alongside and sent
-    only once the transaction commits."""
+    each event is the list `event()` returns. Webhook deliveries are written alongside; both are
+    sent only once the transaction commits."""
     notices = Notice.objects.bulk_create([notice for notices in events for notice in notices])
-    webhooks.enqueue(events)
-    _email_merchants(notices)
+    deliveries = webhooks.enqueue(events)
+    _dispatch_on_commit([delivery.pk for delivery in deliveries], _merchants_notices(notices))
     return notices
 
 
-def _email_merchants(notices):
-    """R-NOTE-1: a merchant also reads its notices by e-mail, sent only once they are committed."""
-    ids = [notice.pk for notice in notices if notice.audience == Audience.MERCHANT and notice.shop_id]
-    if ids:
-        from .tasks import email_notices
+def _merchants_notices(notices):
+    """R-NOTE-1: a merchant also reads its notices by e-mail."""
+    return [notice.pk for notice in notices if notice.audience == Audience.MERCHANT and notice.shop_id]
 
-        transaction.on_commit(partial(email_notices.delay, ids))
+
+def _dispatch_on_commit(delivery_ids, notice_ids):
+    """Once committed, one task message per publication rather than one per channel: a broker
+    round trip is a measurable share of a refund request (docs/performance.md). A large batch is
+    split so that several workers share its webhooks."""
+    from .tasks import dispatch  # the tasks module imports this one
+
+    chunks = [
+        delivery_ids[start : start + webhooks.SEND_CHUNK] for start in range(0, len(delivery_ids), webhooks.SEND_CHUNK)
+    ]
+    for index, chunk in enumerate(chunks or [[]]):
+        emails = notice_ids if index == 0 else []
+        if chunk or emails:
+            transaction.on_commit(partial(dispatch.delay, chunk, emails))
+
+
+def dispatch(delivery_ids, notice_ids):
+    """What a publication owes once committed: the webhooks' first attempts (their retries are
+    `webhooks.send_due`'s, and a second attempt at a sent one does nothing), then the e-mails."""
+    for delivery_id in delivery_ids:
+        webhooks.send(delivery_id)
+    return email_notices(notice_ids)
 
 
 def email_notices(notice_ids):
