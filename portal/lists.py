@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from zhibao.pagination import BoundedPaginator, page_number
 
+from .shortcuts import page
+
 PAGE_SIZE = 25
 # A cell a spreadsheet would run as a formula: written as text instead (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -20,6 +22,18 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
 
 def wants_csv(request):
     return request.GET.get("format") == "csv"
+
+
+def filtered_list(request, template, filters, rows, *, csv, csv_rows=None, context=None):
+    """What every portal list answers: a page of the filtered `rows` in `template` (a
+    portal/list.html), or with ?format=csv all of them as `csv`, a (filename, columns) pair;
+    `csv_rows` where the export reads more of a row than the page does. `context(rows)` is what the
+    page shows beside its rows; an export does not compute it."""
+    if wants_csv(request):
+        filename, columns = csv
+        return csv_response(filename, columns, (rows if csv_rows is None else csv_rows).iterator(chunk_size=500))
+    extra = context(rows) if context else {}
+    return page(request, template, {"page_obj": paginate(request, rows), "filters": filters, **extra})
 
 
 def _cell(value):

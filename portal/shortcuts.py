@@ -1,9 +1,11 @@
 """Rendering a portal page, and turning a service's refusal into what the merchant reads."""
 
+from django.contrib import messages
 from django.shortcuts import render
 
 from merchants.models import Shop
 from notices.models import Notice
+from zhibao.errors import DomainError
 
 from .access import scoped
 
@@ -26,3 +28,15 @@ def form_error(form, exc):
         if field in form.fields:
             for problem in problems:
                 form.add_error(field, str(problem))
+
+
+def perform(request, success, service, *args, **kwargs):
+    """Call a service for a button that has no form: the next page tells the merchant `success`,
+    or why the service refused. True when it was done."""
+    try:
+        service(*args, **kwargs)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True

@@ -3,7 +3,8 @@ from decimal import Decimal
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from audit.actors import Channel, Role
 from catalogue.taxonomy import ProblemCode, Reason
@@ -96,3 +97,63 @@ def section(context):
     match = context.request.resolver_match
     name = match.url_name if match else ""
     return SECTION_OF.get(name, name)
+
+
+class TableNode(template.Node):
+    def __init__(self, rows, name, caption, columns):
+        self.rows, self.name, self.caption, self.columns = rows, name, caption, columns
+
+    def render(self, context):
+        # Each label is translated once per table, not once per row (docs/performance.md).
+        labels = [conditional_escape(label.resolve(context)) for label, _numeric, _cell in self.columns]
+        caption = self.caption.resolve(context) if self.caption else ""
+        html = ['<table class="list">']
+        if caption:
+            html.append(format_html('<caption class="visually-hidden">{}</caption>', caption))
+        html.append("<thead><tr>")
+        html.append(format_html_join("", '<th scope="col">{}</th>', ((label,) for label in labels)))
+        html.append("</tr></thead><tbody>")
+        with context.push():
+            for row in self.rows.resolve(context):
+                context[self.name] = row
+                html.append("<tr>")
+                for index, ((_label, numeric, cell), label) in enumerate(zip(self.columns, labels, strict=True)):
+                    # The first cell names the row; on a phone each cell shows its label before it (portal.css).
+                    if index == 0:
+                        element, attributes = "th", ' scope="row"'
+                    else:
+                        element, attributes = "td", ' class="num"' if numeric else ""
+                    html.append(f'<{element}{attributes} data-label="{label}">{cell.render(context)}</{element}>')
+                html.append("</tr>")
+        html.append("</tbody></table>")
+        return mark_safe("".join(html))
+
+
+@register.tag
+def table(parser, token):
+    """A list as a table (cards on a phone), each column stated once with its header:
+
+    {% table page_obj as claim caption=_("Claims") %}
+      {% column _("Claim") %}{{ claim.claim_id }}{% endcolumn %}
+      {% column _("Requested") numeric %}{{ claim.requested_amount|money }}{% endcolumn %}
+    {% endtable %}
+    """
+    bits = token.split_contents()
+    if len(bits) not in (4, 5) or bits[2] != "as" or (len(bits) == 5 and not bits[4].startswith("caption=")):
+        raise template.TemplateSyntaxError("Usage: {% table rows as row [caption=label] %}")
+    caption = parser.compile_filter(bits[4].removeprefix("caption=")) if len(bits) == 5 else None
+    columns = []
+    while True:
+        between = parser.parse(("column", "endtable"))
+        if any(not isinstance(node, template.base.TextNode) or node.s.strip() for node in between):
+            raise template.TemplateSyntaxError("Only {% column %}s go inside a {% table %}.")
+        column = parser.next_token()
+        if column.contents == "endtable":
+            break
+        options = column.split_contents()
+        if len(options) not in (2, 3) or options[2:] not in ([], ["numeric"]):
+            raise template.TemplateSyntaxError("Usage: {% column label [numeric] %}…{% endcolumn %}")
+        cell = parser.parse(("endcolumn",))
+        parser.delete_first_token()
+        columns.append((parser.compile_filter(options[1]), options[2:] == ["numeric"], cell))
+    return TableNode(parser.compile_filter(bits[1]), bits[3], caption, columns)

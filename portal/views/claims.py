@@ -21,8 +21,8 @@ from zhibao.errors import DomainError
 
 from ..access import get_scoped_or_404, merchant_required, scoped
 from ..forms import ClaimFilter, RefundFilter, RejectReceiptForm, ReportBuyerForm
-from ..lists import csv_response, paginate, wants_csv
-from ..shortcuts import form_error, page
+from ..lists import filtered_list
+from ..shortcuts import form_error, page, perform
 
 CLAIM_RELATED = ("refund_request", "sub_order", "policy", "plan")
 LIST_COLUMNS = (
@@ -56,8 +56,12 @@ def refund_list(request):
             Prefetch("claim", queryset=scoped(request, Claim).only("id", "claim_id", "status", "refund_request_id"))
         )
     )
-    if wants_csv(request):
-        return csv_response(
+    return filtered_list(
+        request,
+        "portal/refund_list.html",
+        filters,
+        requests,
+        csv=(
             "refund-requests.csv",
             [
                 (_("Refund id"), lambda r: r.refund_id),
@@ -71,9 +75,8 @@ def refund_list(request):
                 (_("Claim"), lambda r: getattr(_claim_of(r), "claim_id", "")),
                 (_("Claim status"), lambda r: getattr(_claim_of(r), "status", "")),
             ],
-            requests.iterator(chunk_size=500),
-        )
-    return page(request, "portal/refund_list.html", {"page_obj": paginate(request, requests), "filters": filters})
+        ),
+    )
 
 
 def _claim_of(refund_request):
@@ -88,8 +91,13 @@ def _claim_of(refund_request):
 def claim_list(request):
     filters = ClaimFilter(request.GET)
     claims = filters.filter(scoped(request, Claim).select_related("sub_order"))
-    if wants_csv(request):
-        return csv_response(
+    return filtered_list(
+        request,
+        "portal/claim_list.html",
+        filters,
+        # A page loads what its rows show (portal/claim_list.html): a claim has fifty columns.
+        claims.only(*LIST_COLUMNS),
+        csv=(
             "claims.csv",
             [
                 (_("Claim"), lambda c: c.claim_id),
@@ -105,12 +113,10 @@ def claim_list(request):
                 (_("Deadline"), lambda c: c.open_deadline[1] if c.open_deadline else None),
                 (_("Paid at"), lambda c: c.paid_at),
             ],
-            # The refund id is a column of the export only.
-            claims.select_related("refund_request").iterator(chunk_size=500),
-        )
-    # A page loads what its rows show (portal/claim_list.html): a claim has fifty columns.
-    claims = claims.only(*LIST_COLUMNS)
-    return page(request, "portal/claim_list.html", {"page_obj": paginate(request, claims), "filters": filters})
+        ),
+        # The refund id is a column of the export only.
+        csv_rows=claims.select_related("refund_request"),
+    )
 
 
 @merchant_required
@@ -161,12 +167,8 @@ def evidence_file(request, claim_id, pk):
 def remind_buyer(request, claim_id):
     """R-RET-2 (FAQ 12): while the buyer has not entered a tracking number."""
     claim = _claim(request, claim_id)
-    try:
-        services.remind_buyer(claim, request.actor)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The buyer was reminded to enter the return tracking number."))
+    done = _("The buyer was reminded to enter the return tracking number.")
+    perform(request, done, services.remind_buyer, claim, request.actor)
     return _to_claim(claim)
 
 
@@ -175,12 +177,8 @@ def confirm_receipt(request, claim_id):
     """R-RET-3: the parcel came back as it should; the refund becomes due. A page asks first."""
     claim = _claim(request, claim_id)
     if request.method == "POST":
-        try:
-            services.confirm_receipt(claim, request.actor)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Receipt confirmed. Please refund the buyer through the platform."))
+        done = _("Receipt confirmed. Please refund the buyer through the platform.")
+        perform(request, done, services.confirm_receipt, claim, request.actor)
         return _to_claim(claim)
     return page(request, "portal/receipt_confirm.html", {"claim": claim})
 
@@ -229,13 +227,17 @@ def reject_receipt_confirm(request, claim_id):
     if not draft:
         return redirect("portal:reject_receipt", claim_id=claim.claim_id)
     if request.method == "POST":
-        try:
-            services.reject_receipt(claim, request.actor, reason_code=draft["reason_code"], note=draft["note"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
+        done = _("The parcel was rejected. Service staff will review the dispute.")
+        if perform(
+            request,
+            done,
+            services.reject_receipt,
+            claim,
+            request.actor,
+            reason_code=draft["reason_code"],
+            note=draft["note"],
+        ):
             del request.session[_draft_key(claim)]
-            messages.success(request, _("The parcel was rejected. Service staff will review the dispute."))
             return _to_claim(claim)
     return page(
         request,

@@ -18,7 +18,7 @@ from zhibao.errors import DomainError
 
 from ..access import get_scoped_or_404, merchant_required, scoped
 from ..forms import InvoiceFilter, InvoiceRequestForm, LedgerFilter, PolicyFilter
-from ..lists import csv_response, paginate, wants_csv
+from ..lists import filtered_list, paginate
 from ..shortcuts import form_error, page
 from .claims import report_buyer
 
@@ -35,9 +35,12 @@ def _policies(request):
 @merchant_required
 def policy_list(request):
     filters = PolicyFilter(request.GET)
-    policies = filters.filter(_policies(request))
-    if wants_csv(request):
-        return csv_response(
+    return filtered_list(
+        request,
+        "portal/policy_list.html",
+        filters,
+        filters.filter(_policies(request)),
+        csv=(
             "policies.csv",
             [
                 (_("Policy no."), lambda p: p.policy_no),
@@ -55,9 +58,8 @@ def policy_list(request):
                 (_("Claim paid"), lambda p: p.claim_paid),
                 (_("Claims"), lambda p: " ".join(c.claim_id for c in p.claims.all())),
             ],
-            policies.iterator(chunk_size=500),
-        )
-    return page(request, "portal/policy_list.html", {"page_obj": paginate(request, policies), "filters": filters})
+        ),
+    )
 
 
 @merchant_required
@@ -85,9 +87,12 @@ def report_policy_buyer(request, policy_no):
 def ledger(request):
     """R-PAY-4: every movement of the shop's money and points, and the totals they add up to."""
     filters = LedgerFilter(request.GET)
-    entries = filters.filter(scoped(request, Entry)).select_related("plan", "policy", "claim")
-    if wants_csv(request):
-        return csv_response(
+    return filtered_list(
+        request,
+        "portal/ledger.html",
+        filters,
+        filters.filter(scoped(request, Entry)).select_related("plan", "policy", "claim"),
+        csv=(
             "ledger.csv",
             [
                 (_("At"), lambda e: e.created_at),
@@ -100,27 +105,27 @@ def ledger(request):
                 (_("Payee"), lambda e: masked("payee", e.payee)),
                 (_("Memo"), lambda e: e.memo),
             ],
-            entries.iterator(chunk_size=500),
-        )
+        ),
+        context=_totals,
+    )
+
+
+def _totals(entries):
+    """The selected entries' sums per plan, beside the page of them."""
     totals = balances(entries.select_related(None), by=("plan",))
     plans = Plan.objects.in_bulk([plan_id for (plan_id,) in totals])
-    return page(
-        request,
-        "portal/ledger.html",
-        {
-            "page_obj": paginate(request, entries),
-            "filters": filters,
-            "totals": [(plans[plan_id], group) for (plan_id,), group in totals.items()],
-        },
-    )
+    return {"totals": [(plans[plan_id], group) for (plan_id,), group in totals.items()]}
 
 
 @merchant_required
 def invoice_list(request):
     filters = InvoiceFilter(request.GET)
-    invoices = filters.filter(scoped(request, Invoice).select_related("insurer"))
-    if wants_csv(request):
-        return csv_response(
+    return filtered_list(
+        request,
+        "portal/invoice_list.html",
+        filters,
+        filters.filter(scoped(request, Invoice).select_related("insurer")),
+        csv=(
             "invoices.csv",
             [
                 (_("Invoice request no."), lambda i: i.invoice_no),
@@ -136,9 +141,8 @@ def invoice_list(request):
                 (_("Courier"), lambda i: i.carrier),
                 (_("Courier tracking no."), lambda i: i.tracking_number),
             ],
-            invoices.iterator(chunk_size=500),
-        )
-    return page(request, "portal/invoice_list.html", {"page_obj": paginate(request, invoices), "filters": filters})
+        ),
+    )
 
 
 @merchant_required

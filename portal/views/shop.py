@@ -29,7 +29,7 @@ from zhibao.errors import DomainError
 from ..access import get_scoped_or_404, merchant_required, scoped
 from ..forms import ApplyForm, ShopDetailsForm
 from ..lists import paginate
-from ..shortcuts import form_error, page
+from ..shortcuts import form_error, page, perform
 
 HOME_ROWS = 10
 READY_INVOICE_DAYS = 30
@@ -104,12 +104,8 @@ def apply(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choose one of the plan's insurers."))
         return redirect("portal:enrolment")
-    try:
-        merchants.apply(enrolment, form.cleaned_data["insurer"], request.actor)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Application sent. The insurer will approve or reject it."))
+    done = _("Application sent. The insurer will approve or reject it.")
+    perform(request, done, merchants.apply, enrolment, form.cleaned_data["insurer"], request.actor)
     return redirect("portal:enrolment")
 
 
