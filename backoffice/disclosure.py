@@ -1,5 +1,6 @@
-"""JSON bodies on admin pages (a notice's data, a webhook delivery's payload): shown masked key by
-key (audit.masking.masked_body); whole only to a role that may disclose, and each time recorded."""
+"""Masked values on admin pages, and "Show in full": JSON bodies (a notice's data, a webhook
+delivery's payload) masked key by key (audit.masking.masked_body), single fields such as a buyer's
+id; whole only to a role that may disclose, and each time recorded."""
 
 import json
 
@@ -22,25 +23,29 @@ def masked_body_text(body):
     return body_text(masked_body(body))
 
 
-def reveal_body(field, permission):
-    """The "Show in full" action for the body `field`, offered when the page masks part of it."""
+def reveal(field, permission, *, label, help, shown=str, when=None):
+    """The "Show in full" action for the masked `field`: the value, as `shown` writes it, on the
+    answer to a request that names its reason (audit.services.disclose records both)."""
 
     def run(obj, actor, request, data):
         full = disclose(obj, field, actor, reason=data["reason"])
-        return _("In full (this showing is recorded): %s") % body_text(full)
+        return _("In full (this showing is recorded): %s") % shown(full)
 
-    return ObjectAction(
-        "reveal",
-        gettext_lazy("Show in full"),
-        ReasonForm,
-        run,
+    return ObjectAction("reveal", label, ReasonForm, run, permission, (DISCLOSURE, "disclose"), when=when, help=help)
+
+
+def reveal_body(field, permission):
+    """The "Show in full" action for the JSON body `field`, offered when the page masks part of it."""
+    return reveal(
+        field,
         permission,
-        (DISCLOSURE, "disclose"),
-        when=lambda obj: masked_body(getattr(obj, field)) != getattr(obj, field),
+        label=gettext_lazy("Show in full"),
         help=gettext_lazy(
             "Return addresses, phones, payout accounts and buyer ids are shown masked; "
             "each showing in full is recorded with its reason."
         ),
+        shown=body_text,
+        when=lambda obj: masked_body(getattr(obj, field)) != getattr(obj, field),
     )
 
 

@@ -200,53 +200,65 @@ def _refund_finding_open(claim):
 REVIEW_STATES = (S.SUBMITTED, S.EVIDENCE_REQUESTED)
 DECIDE = (TRANSITIONS, "decide")
 
+
+def decision(outcome, form_class, help, *, accesskey, tone=""):
+    """The button of one outcome of a review (claims.decide), named and labelled after it."""
+    return ObjectAction(
+        outcome.value,
+        outcome.label,
+        form_class,
+        decide_as(outcome),
+        REVIEW,
+        DECIDE,
+        (S.SUBMITTED,),
+        help=help,
+        tone=tone,
+        accesskey=accesskey,
+    )
+
+
+def dispute_resolution(outcome, help, *, tone=""):
+    """Service staff's button for one outcome of a receipt dispute (claims.resolve_receipt_dispute)."""
+    return ObjectAction(
+        f"{outcome.value}_receipt_rejection",
+        outcome.label,
+        NoteForm,
+        _dispute(outcome),
+        DISPUTES,
+        (TRANSITIONS, "resolve_dispute"),
+        (S.RECEIPT_DISPUTED,),
+        help=help,
+        tone=tone,
+    )
+
+
 CLAIM_ACTIONS = (
     ObjectAction(
         "assign", gettext_lazy("Assign to me"), ActionForm, assign_to_me, REVIEW, DECIDE, REVIEW_STATES, accesskey="m"
     ),
-    ObjectAction(
-        "approve",
-        gettext_lazy("Approve"),
+    decision(
+        Outcome.APPROVE,
         ApproveForm,
-        decide_as(Outcome.APPROVE),
-        REVIEW,
-        DECIDE,
-        (S.SUBMITTED,),
-        help=gettext_lazy("The insurer agrees to the refund on the merchant's behalf (R-REV-4)."),
+        gettext_lazy("The insurer agrees to the refund on the merchant's behalf (R-REV-4)."),
         accesskey="a",
     ),
-    ObjectAction(
-        "partially_approve",
-        gettext_lazy("Partially approve"),
+    decision(
+        Outcome.PARTIALLY_APPROVE,
         PartialApproveForm,
-        decide_as(Outcome.PARTIALLY_APPROVE),
-        REVIEW,
-        DECIDE,
-        (S.SUBMITTED,),
-        help=gettext_lazy("An amount below the requested one, with a reason (R-REV-3)."),
+        gettext_lazy("An amount below the requested one, with a reason (R-REV-3)."),
         accesskey="p",
     ),
-    ObjectAction(
-        "reject",
-        gettext_lazy("Reject"),
+    decision(
+        Outcome.REJECT,
         ReasonForm,
-        decide_as(Outcome.REJECT),
-        REVIEW,
-        DECIDE,
-        (S.SUBMITTED,),
-        help=gettext_lazy("The reason is shown to the buyer and the merchant; the buyer may appeal (R-DIS-1)."),
-        tone="danger",
+        gettext_lazy("The reason is shown to the buyer and the merchant; the buyer may appeal (R-DIS-1)."),
         accesskey="r",
+        tone="danger",
     ),
-    ObjectAction(
-        "request_evidence",
-        gettext_lazy("Request evidence"),
+    decision(
+        Outcome.REQUEST_EVIDENCE,
         MissingEvidenceForm,
-        decide_as(Outcome.REQUEST_EVIDENCE),
-        REVIEW,
-        DECIDE,
-        (S.SUBMITTED,),
-        help=gettext_lazy("The SLA clock stops until the buyer sends more (R-REV-1, R-REV-2)."),
+        gettext_lazy("The SLA clock stops until the buyer sends more (R-REV-1, R-REV-2)."),
         accesskey="e",
     ),
     ObjectAction(
@@ -259,26 +271,10 @@ CLAIM_ACTIONS = (
         when=_audit_pending,
         help=gettext_lazy("A sample of fast-lane decisions is audited by a person (R-REV-6)."),
     ),
-    ObjectAction(
-        "uphold_receipt_rejection",
-        gettext_lazy("Uphold the rejection"),
-        NoteForm,
-        _dispute(DisputeOutcome.UPHOLD),
-        DISPUTES,
-        (TRANSITIONS, "resolve_dispute"),
-        (S.RECEIPT_DISPUTED,),
-        help=gettext_lazy("The claim closes unpaid (R-RET-4)."),
-        tone="danger",
-    ),
-    ObjectAction(
-        "overturn_receipt_rejection",
-        gettext_lazy("Overturn the rejection"),
-        NoteForm,
-        _dispute(DisputeOutcome.OVERTURN),
-        DISPUTES,
-        (TRANSITIONS, "resolve_dispute"),
-        (S.RECEIPT_DISPUTED,),
-        help=gettext_lazy(
+    dispute_resolution(DisputeOutcome.UPHOLD, gettext_lazy("The claim closes unpaid (R-RET-4)."), tone="danger"),
+    dispute_resolution(
+        DisputeOutcome.OVERTURN,
+        gettext_lazy(
             "Treated as a confirmed receipt; the merchant owes the buyer the plan's non-performance points "
             "(R-RET-4, R-PEN-1)."
         ),

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -13,9 +13,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.masking import DISCLOSURE
-from audit.services import disclose
 from backoffice.actions import ActionForm, ObjectAction, ObjectActionsMixin, confirmed_bulk_action, each
+from backoffice.disclosure import reveal
 from backoffice.display import admin_link, claim_link, flag_badges, state_badge, time_left
 from backoffice.exports import export_action
 from backoffice.filters import (
@@ -180,11 +179,6 @@ def _eligibility(revoke):
     return run
 
 
-def _reveal_buyer_id(buyer, actor, request, data):
-    full = disclose(buyer, "buyer_id", actor, reason=data["reason"])
-    return _("Buyer id in full (this showing is recorded): %s") % full
-
-
 @admin.register(Buyer)
 class BuyerAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     """Buyers with their integrity level; revocation and restoration with a reason (R-ABUSE-2)."""
@@ -220,13 +214,10 @@ class BuyerAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             states=(BuyerLevel.REVOKED,),
             help=gettext_lazy("The buyer's level returns to the one the platform last reported (R-ABUSE-2)."),
         ),
-        ObjectAction(
-            "reveal",
-            gettext_lazy("Show the buyer id in full"),
-            ReasonForm,
-            _reveal_buyer_id,
+        reveal(
+            "buyer_id",
             "backoffice.manage_buyers",
-            (DISCLOSURE, "disclose"),
+            label=gettext_lazy("Show the buyer id in full"),
             help=gettext_lazy("Lists show it masked; each showing in full is recorded with its reason."),
         ),
     )
@@ -333,24 +324,32 @@ class ClaimQueueAdmin(ReadOnlyAdmin):
         return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[obj.claim_id]))
 
 
+# Waiting rows first: PostgreSQL sorts a NULL last in ascending order, SQLite first.
+WAITING_FIRST = F("resolved_at").asc(nulls_first=True)
+
+
+class ResolutionQueueAdmin(ClaimQueueAdmin):
+    """What a buyer or a merchant filed against a claim's outcome, for staff to resolve: found by
+    the claim's ids, the waiting rows first and the oldest of them first."""
+
+    search_fields = ("=claim__claim_id", "=claim__refund_request__refund_id")
+    ordering = (WAITING_FIRST, "filed_at")
+
+
 @admin.register(ReceiptDispute)
-class ReceiptDisputeAdmin(ClaimQueueAdmin):
+class ReceiptDisputeAdmin(ResolutionQueueAdmin):
     """Merchants' rejections of returned parcels, waiting for staff (R-RET-3, R-RET-4)."""
 
     list_display = ("claim_column", "shop_column", "reason_code", "note", "filed_at", "claim_status", "outcome")
     list_filter = (OpenFilter, "reason_code", "outcome")
-    search_fields = ("=claim__claim_id", "=claim__refund_request__refund_id")
-    ordering = ("resolved_at", "filed_at")
 
 
 @admin.register(Appeal)
-class AppealAdmin(ClaimQueueAdmin):
+class AppealAdmin(ResolutionQueueAdmin):
     """Buyers' appeals, waiting for staff to uphold or change the decision (R-DIS-1)."""
 
     list_display = ("claim_column", "shop_column", "from_status", "reason", "filed_at", "claim_status", "outcome")
     list_filter = (OpenFilter, "from_status", "outcome")
-    search_fields = ("=claim__claim_id", "=claim__refund_request__refund_id")
-    ordering = ("resolved_at", "filed_at")
 
 
 @admin.register(NonPerformanceFinding)
@@ -384,7 +383,7 @@ class MerchantReportAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     list_select_related = ("shop", "buyer", "claim")
     list_filter = (ReviewedFilter, ("shop", admin.RelatedOnlyFieldListFilter))
     search_fields = ("=buyer__buyer_id", "=claim__claim_id")
-    ordering = ("reviewed_at", "-created_at")
+    ordering = (F("reviewed_at").asc(nulls_first=True), "-created_at")  # waiting reports first, as above
     fields = ("shop", "buyer_column", "claim_column", "policy", "note", "created_at", "reviewed_at", "review_note")
     readonly_fields = fields
     object_actions = (
