@@ -3,13 +3,14 @@
 A merchant user belongs to one shop (accounts.Membership). Every view is wrapped in
 `merchant_required`, which puts the merchant's Actor on the request; every object is then read
 through `scoped()`, i.e. `Model.objects.for_actor(actor)`, so another shop's object is a 404
-exactly as if it did not exist."""
+exactly as if it did not exist (portal/errors.py: the page that says so)."""
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import get_resolver, get_urlconf
 
 from audit.actors import Actor, Channel, Role
 
@@ -35,7 +36,12 @@ def merchant_required(view):
         if actor is None:
             return render(request, "portal/refused.html", status=403)
         request.actor = actor
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except Http404 as exc:
+            # The site's 404 handler answers (the portal's page) even with DEBUG on, as under
+            # `make run`, where Django would show its debug page to the merchant instead.
+            return get_resolver(get_urlconf()).resolve_error_handler(404)(request, exc)
 
     return wrapper
 

@@ -17,8 +17,8 @@ urlpatterns = [
     path("api/docs/", api_docs, name="api-docs"),
 ]
 
-# JSON under /api/, the usual pages elsewhere.
+# JSON under /api/, the portal's own pages under /portal/, the usual pages elsewhere.
 handler400 = "integrations.api.errors.handler400"
-handler403 = "integrations.api.errors.handler403"
-handler404 = "integrations.api.errors.handler404"
+handler403 = "portal.errors.handler403"
+handler404 = "portal.errors.handler404"
 handler500 = "integrations.api.errors.handler500"

@@ -78,6 +78,7 @@ def shop_field_label(name):
 # Pages that belong to a section of the menu without being its list.
 SECTION_OF = {
     "claim": "claims",
+    "evidence": "claims",
     "remind_buyer": "claims",
     "confirm_receipt": "claims",
     "reject_receipt": "claims",

@@ -10,9 +10,9 @@ from claims.models import Claim, ReceiptDispute
 from tests.factories import image_upload, member
 from tests.world import World
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+from .portal import PHONE, fits_the_screen, sign_in
 
-PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -21,33 +21,21 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, **PHONE, "locale": "en-US"}
 
 
-def _sign_in(page, base_url, username):
-    page.goto(f"{base_url}/portal/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill("pw-for-tests-1")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}/portal/")
-
-
-def _fits_the_screen(page):
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def test_merchant_rejects_an_empty_parcel_on_a_phone(page, live_server, screenshot):
     world = World()
     claim = world.in_state(S.AWAITING_RECEIPT)
     member("merchant-b", Role.MERCHANT, shop=world.other_shop)
     base = live_server.url
 
-    _sign_in(page, base, "merchant")
+    sign_in(page, base, "merchant")
     parcels = page.get_by_role("region", name="Parcels awaiting your receipt check")
     expect(parcels).to_contain_text("Auto-confirm at")
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     screenshot("portal-1-home-phone")
 
     parcels.get_by_role("link", name=claim.claim_id).click()
     expect(page.locator("#claim-status")).to_have_text("Awaiting receipt check")
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     screenshot("portal-2-claim-awaiting-receipt")
 
     page.get_by_role("link", name="Reject the parcel").click()
@@ -57,7 +45,7 @@ def test_merchant_rejects_an_empty_parcel_on_a_phone(page, live_server, screensh
     page.get_by_label("Photos or videos of the parcel as received").set_input_files(
         {"name": "parcel.jpg", "mimeType": "image/jpeg", "buffer": photo}
     )
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     screenshot("portal-3-reject-form")
     page.get_by_role("button", name="Continue").click()
 
@@ -76,9 +64,12 @@ def test_merchant_rejects_an_empty_parcel_on_a_phone(page, live_server, screensh
     assert ReceiptDispute.objects.get(claim=claim).reason_code == "empty_parcel"
 
     page.get_by_role("button", name="Sign out").click()
-    _sign_in(page, base, "merchant-b")
+    sign_in(page, base, "merchant-b")
     response = page.goto(f"{base}/portal/claims/{claim.claim_id}/")
     assert response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to the list")).to_have_attribute("href", "/portal/claims/")
+    assert fits_the_screen(page)
     screenshot("portal-6-other-merchant-404")
     evidence = ReceiptDispute.objects.get(claim=claim).claim.evidence.first()
     assert page.goto(f"{base}/portal/claims/{claim.claim_id}/evidence/{evidence.pk}/").status == 404
