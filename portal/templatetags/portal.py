@@ -40,31 +40,26 @@ def percent(value):
     return f"{Decimal(value) * 100:.2f} %"
 
 
-@register.filter
-def reason_label(code):
-    """The buyer's refund reason in words; a platform reason the catalogue does not know as is."""
-    return Reason(code).label if code in Reason.values else code
+def _label_of(choices):
+    """A stored code in words; one the choices do not know (a platform's own refund reason, a value
+    since retired) as it is."""
+
+    def label(code):
+        return choices(code).label if code in choices.values else code
+
+    return label
 
 
-@register.filter
-def problem_label(code):
-    return ProblemCode(code).label if code in ProblemCode.values else code
+register.filter("reason_label", _label_of(Reason))
+register.filter("problem_label", _label_of(ProblemCode))
+# Who acted, by role only: staff identities are never shown to merchants (api.md).
+register.filter("role_label", _label_of(Role))
+register.filter("channel_label", _label_of(Channel))
 
 
 @register.filter
 def claim_status(code):
-    return ClaimStatus(code).label if code in ClaimStatus.values else code or "—"
-
-
-@register.filter
-def role_label(code):
-    """Who acted, by role only: staff identities are never shown to merchants (api.md)."""
-    return Role(code).label if code in Role.values else code
-
-
-@register.filter
-def channel_label(code):
-    return Channel(code).label if code in Channel.values else code
+    return _label_of(ClaimStatus)(code) or "—"
 
 
 @register.filter
