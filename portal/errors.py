@@ -30,7 +30,8 @@ def handler403(request, exception=None):
 
 def error_page(request, status):
     context = {"status": status, "back": _list_of(request)}
-    actor = getattr(request, "actor", None) or merchant_actor(request.user)
+    user = getattr(request, "user", None)  # none if a middleware before sign-in refused the request
+    actor = getattr(request, "actor", None) or (merchant_actor(user) if user else None)
     if actor is None:
         # Signed out, or not a merchant's account: the page without a shop's menu.
         return render(request, "portal/error.html", context, status=status)

@@ -3,8 +3,10 @@ layout and language, with a way back, the status kept, never Django's debug or b
 keeps its JSON errors and the admin its own pages."""
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 
+from portal.errors import handler404
 from tests.test_translations import chinese_default, compiled_catalogue  # noqa: F401 (fixtures)
 
 DJANGO_BARE_404 = "The requested resource was not found on this server."
@@ -85,3 +87,9 @@ def test_the_api_keeps_its_json_errors_and_the_admin_its_own_pages(client, world
     response = client.get("/admin/no-such-screen/")
     assert response.status_code == 404
     assert '<header class="top">' not in response.content.decode() and "Portal home" not in response.content.decode()
+
+
+def test_a_request_refused_before_anyone_is_signed_in_still_gets_the_page(rf, db):
+    """A middleware ahead of authentication may answer 404: there is no user to look at yet."""
+    response = handler404(rf.get("/portal/nowhere/", HTTP_ACCEPT_LANGUAGE="en"), Http404())
+    assert response.status_code == 404 and "Portal home" in response.content.decode()
