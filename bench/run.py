@@ -38,7 +38,7 @@ def main():
     parser.add_argument("--orders", type=int, default=21000, help="sub-orders through the API")
     parser.add_argument("--claims", type=int, default=1_000_000, help="claims at the large size")
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of ingest and of wrk")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of ingest and of wrk")
     parser.add_argument("--renders", type=int, default=9, help="renders of each page at each size")
     parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale")
     args = parser.parse_args()
