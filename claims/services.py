@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -237,25 +237,20 @@ def _submit(data, actor, now):
         not_routed_because=failing or "",
         **{f: data[f] for f in REQUEST_FIELDS},
     )
-    request.opening = None if failing else _open_claim(request, policy, actor, now, sub_order.report_note)
+    request.opening = None if failing else _open_claim(request, policy, actor, now)
     return request
 
 
 def _locked_sub_order(sub_order_id, refund_id):
     """The sub-order, locked, with all that routing reads of it in the same statement: its shop,
-    policy, plan and insurer, whether the refund_id is already known, whether it has an open
-    claim (R-POL-5), and the note of the merchant's latest report from its policy (R-ABUSE-1)."""
+    policy, plan and insurer, whether the refund_id is already known, and whether it has an open
+    claim (R-POL-5)."""
     return (
         SubOrder.objects.select_for_update(of=("self",))
         .select_related("shop", "policy__plan", "policy__insurer")
         .annotate(
             refund_received=Exists(RefundRequest.objects.filter(refund_id=refund_id)),
             has_open_claim=Exists(Claim.objects.filter(sub_order=OuterRef("pk")).open()),
-            report_note=Subquery(
-                MerchantReport.objects.filter(policy__sub_order=OuterRef("pk"))
-                .order_by("-created_at")
-                .values("note")[:1]
-            ),
         )
         .filter(sub_order_id=sub_order_id)
         .first()
@@ -273,7 +268,7 @@ class Opening:
     flags: list
 
 
-def _open_claim(request, policy, actor, now, report_note):
+def _open_claim(request, policy, actor, now):
     plan = policy.plan
     sla = dt.timedelta(hours=plan.review_sla_hours)
     claim = Claim.objects.create(
@@ -309,8 +304,9 @@ def _open_claim(request, policy, actor, now, report_note):
     )
     flags = [_check_repeat_claims(claim, now)]
     # R-ABUSE-1: a buyer the merchant reported from this policy before claiming.
-    if report_note is not None:
-        flags.append(raise_flag(claim, Flag.MERCHANT_REPORTED, at=now, detail=report_note))
+    report = MerchantReport.objects.filter(policy=policy).first() if request.buyer.last_reported_at else None
+    if report:
+        flags.append(raise_flag(claim, Flag.MERCHANT_REPORTED, at=now, detail=report.note))
     return Opening(claim, history=[log], flags=[flag for flag in flags if flag])
 
 
@@ -983,6 +979,7 @@ def report_buyer(actor, *, note, claim=None, policy=None, now=None):
     report = MerchantReport.objects.create(
         shop_id=subject.shop_id, buyer=buyer, claim=claim, policy=policy or claim.policy, note=note, created_at=now
     )
+    Buyer.objects.filter(pk=buyer.pk).exclude(last_reported_at__gte=now).update(last_reported_at=now)
     # Reported from a policy, the report concerns the claim open on it (R-ABUSE-1).
     for concerned in [claim] if claim else Claim.objects.filter(policy=policy).open():
         raise_flag(concerned, Flag.MERCHANT_REPORTED, at=now, detail=note)

@@ -1,6 +1,7 @@
 """Abuse and penalties (domain.md §9): R-ABUSE-1, R-ABUSE-2, R-PEN-1."""
 
 import datetime as dt
+import importlib
 
 import pytest
 
@@ -192,6 +193,25 @@ def test_r_abuse_1_a_claim_opened_on_a_reported_policy_is_flagged(world):
     claim = world.refund(sub_order).claim
 
     assert flags(claim) == {"merchant_reported"}
+
+
+def test_r_abuse_1_a_buyer_reported_before_the_column_existed_is_still_looked_up(world):
+    """claims/migrations/0003 gives buyers reported earlier the time of their latest report,
+    which is what routing checks before it looks for a report (R-ABUSE-1)."""
+    from django.apps import apps
+
+    backfill = importlib.import_module("claims.migrations.0003_buyer_last_reported_at").from_existing_reports
+    sub_order = world.delivered_order()
+    claims.report_buyer(world.merchant, policy=sub_order.policy, note="买家威胁差评", now=world.now - days(2))
+    claims.report_buyer(world.merchant, policy=sub_order.policy, note="又来了", now=world.now - days(1))
+    quiet = claims.report_buyer_level("buyer-quiet", "normal")
+    Buyer.objects.update(last_reported_at=None)
+
+    backfill(apps, None)
+
+    assert Buyer.objects.get(buyer_id=sub_order.buyer_id).last_reported_at == world.now - days(1)
+    assert Buyer.objects.get(pk=quiet.pk).last_reported_at is None
+    assert flags(world.refund(sub_order).claim) == {"merchant_reported"}
 
 
 def test_r_abuse_1_a_report_needs_a_note_and_exactly_one_subject(world):

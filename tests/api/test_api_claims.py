@@ -636,3 +636,24 @@ def test_the_whole_journey_through_the_api_pays_the_merchant_once(
     [policy] = platform.get("policies", {"sub_order_id": "SO-J"}).json()["results"]
     assert (policy["claim_paid"], policy["claims"]) == (True, [claim_id])
     assert json.loads(json.dumps(claim)) == claim
+
+
+def test_a_routed_refund_request_takes_the_same_statements_whatever_the_tables_hold(world, platform):
+    """The hot path of a peak (docs/performance.md): a routed request reads and writes a fixed set
+    of rows, and looks for a merchant's report (R-ABUSE-1) only for a buyer ever reported."""
+    for index in range(3):
+        world.claim(buyer=f"buyer-busy-{index}", with_image=False)
+
+    def statements(sub_order):
+        with CaptureQueriesContext(connection) as queries:
+            response = platform.post("refund-requests", refund_body(world, sub_order))
+        flags = [flag["code"] for flag in response.json()["claim"]["flags"]]
+        return len(queries), flags
+
+    first, flags = statements(world.delivered_order(buyer="buyer-quiet-1"))
+    assert (first, flags) == (statements(world.delivered_order(buyer="buyer-quiet-2"))[0], [])
+    reported = world.delivered_order(buyer="buyer-reported")
+    claims.report_buyer(world.merchant, policy=reported.policy, note="买家威胁差评", now=world.now)
+    count, flags = statements(reported)
+    assert count > first
+    assert flags == ["merchant_reported"]
