@@ -91,24 +91,24 @@ GENERATE = [
         merchant_receipt_hours, refund_due_hours, appeal_days, review_due_at, sla_warn_at, sla_breach_at,
         evidence_due_at, return_due_at, decided_at, carrier, tracking_number, closed_at, paid_at, audit_requested,
         audit_outcome, buyer_id, insurer_id, plan_id, policy_id, shop_id, sub_order_id, refund_request_id)
-    SELECT r.id, 'CLSCALE' || r.id, r.kind, r.reason, r.description, k.status, 150.00,
-        CASE WHEN k.status = 'paid' THEN 150.00 END, k.opened, k.opened, 24, 72, 168, 240, 48, 15,
-        CASE WHEN k.status = 'submitted' THEN k.opened + interval '24 hours' END,
-        CASE WHEN k.status = 'submitted' THEN
+    SELECT r.id, 'CLSCALE' || r.id, r.kind, r.reason, r.description, k.claim_status, 150.00,
+        CASE WHEN k.claim_status = 'paid' THEN 150.00 END, k.opened, k.opened, 24, 72, 168, 240, 48, 15,
+        CASE WHEN k.claim_status = 'submitted' THEN k.opened + interval '24 hours' END,
+        CASE WHEN k.claim_status = 'submitted' THEN
             CASE WHEN k.due AND r.id %% 5 < 2 THEN %(now)s::timestamptz - interval '1 minute'
                  WHEN k.due THEN NULL ELSE k.opened + interval '1152 minutes' END END,
-        CASE WHEN k.status = 'submitted' THEN
+        CASE WHEN k.claim_status = 'submitted' THEN
             CASE WHEN k.due AND r.id %% 5 = 2 THEN %(now)s::timestamptz - interval '1 minute'
                  ELSE k.opened + interval '24 hours' END END,
-        CASE WHEN k.status = 'evidence_requested' THEN
+        CASE WHEN k.claim_status = 'evidence_requested' THEN
             CASE WHEN k.due THEN %(now)s::timestamptz - interval '1 minute' ELSE k.opened + interval '72 hours' END
             END,
-        CASE WHEN k.status = 'awaiting_return' THEN
+        CASE WHEN k.claim_status = 'awaiting_return' THEN
             CASE WHEN k.due THEN %(now)s::timestamptz - interval '1 minute' ELSE k.opened + interval '168 hours' END
             END,
-        CASE WHEN k.status NOT IN ('submitted', 'evidence_requested') THEN k.opened + interval '5 hours' END,
-        '', '', CASE WHEN k.status IN ('rejected', 'closed_no_return', 'paid') THEN k.opened + interval '6 days' END,
-        CASE WHEN k.status = 'paid' THEN k.opened + interval '6 days' END, false, '',
+        CASE WHEN k.claim_status NOT IN ('submitted', 'evidence_requested') THEN k.opened + interval '5 hours' END,
+        '', '', CASE WHEN k.claim_status IN ('rejected', 'closed_no_return', 'paid') THEN k.opened + interval '6 days' END,
+        CASE WHEN k.claim_status = 'paid' THEN k.opened + interval '6 days' END, false, '',
         r.buyer_id, r.insurer_id, %(plan)s, r.id, r.shop_id, r.sub_order_id, r.id
     FROM claims_refundrequest r,
         LATERAL (SELECT %(due)s AS due,
@@ -119,7 +119,7 @@ GENERATE = [
                  WHEN r.id / 200 %% 100 = 4 THEN 'awaiting_return'
                  WHEN r.id / 200 %% 100 < 75 THEN 'paid'
                  WHEN r.id / 200 %% 100 < 95 THEN 'rejected'
-                 ELSE 'closed_no_return' END AS status,
+                 ELSE 'closed_no_return' END AS claim_status,
             CASE WHEN %(due)s OR r.id / 200 %% 100 < 5
                  THEN %(now)s::timestamptz - interval '1 second' * (600 + r.id %% 60000)
                  ELSE r.requested_at + interval '1 second' * (r.id %% 86400) END AS opened) k
@@ -127,7 +127,7 @@ GENERATE = [
     """,
     """
     INSERT INTO claims_claimflag (code, raised_at, detail, claim_id)
-    SELECT CASE WHEN c.status = 'submitted' THEN 'abnormal_buyer' ELSE 'sla_warning' END, c.opened_at, '', c.id
+    SELECT CASE c.status WHEN 'submitted' THEN 'abnormal_buyer' ELSE 'sla_warning' END, c.opened_at, '', c.id
     FROM claims_claim c WHERE c.id >= %(first)s AND c.id < %(last)s AND c.id %% 10 = 7 AND NOT %(due)s
     """,
 ]
