@@ -107,7 +107,8 @@ GENERATE = [
             CASE WHEN k.due THEN %(now)s::timestamptz - interval '1 minute' ELSE k.opened + interval '168 hours' END
             END,
         CASE WHEN k.claim_status NOT IN ('submitted', 'evidence_requested') THEN k.opened + interval '5 hours' END,
-        '', '', CASE WHEN k.claim_status IN ('rejected', 'closed_no_return', 'paid') THEN k.opened + interval '6 days' END,
+        '', '',
+        CASE WHEN k.claim_status IN ('rejected', 'closed_no_return', 'paid') THEN k.opened + interval '6 days' END,
         CASE WHEN k.claim_status = 'paid' THEN k.opened + interval '6 days' END, false, '',
         r.buyer_id, r.insurer_id, %(plan)s, r.id, r.shop_id, r.sub_order_id, r.id
     FROM claims_refundrequest r,
