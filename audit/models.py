@@ -41,7 +41,8 @@ class AppendOnlyModel(models.Model):
 class TransitionLog(AppendOnlyModel):
     """One row per state change of any life cycle: who, when, through what, from, to, why."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    # Indexed by the (content_type, object_id, at) index below.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, db_index=False)
     object_id = models.BigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
     transition = models.CharField(_("transition"), max_length=64)

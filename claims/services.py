@@ -181,8 +181,9 @@ def submit_refund_request(data, actor, *, now=None):
     require(actor, "submit_refund_request", TRANSITIONS)
     try:
         return _submit(data, actor, _now(now)), True
-    except (AlreadyReceived, IntegrityError):
-        # A resend, or a concurrent identical request that got there first.
+    except (RuleViolation, Conflict, IntegrityError):
+        # Refused, or beaten to it by a concurrent twin: if the refund_id is known, this is a
+        # resend (or a conflict), whatever a rule would have said of the new content.
         existing = RefundRequest.objects.select_related("sub_order").filter(refund_id=data["refund_id"]).first()
         if existing is None:
             raise
@@ -194,24 +195,15 @@ def submit_refund_request(data, actor, *, now=None):
     return existing, False
 
 
-class AlreadyReceived(Exception):
-    """The refund_id is known: the request is answered as a resend or refused as a conflict,
-    before any rule about its content is applied."""
-
-
 @transaction.atomic
 def _submit(data, actor, now):
-    sub_order = _locked_sub_order(data["sub_order_id"], data["refund_id"])
-    if sub_order is None and RefundRequest.objects.filter(refund_id=data["refund_id"]).exists():
-        raise AlreadyReceived
+    sub_order = _locked_sub_order(data["sub_order_id"])
     if sub_order is None:
         raise RuleViolation(
             _("Unknown sub-order %s.") % data["sub_order_id"],
             code="unknown_sub_order",
             fields={"sub_order_id": [_("No such sub-order.")]},
         )
-    if sub_order.refund_received:
-        raise AlreadyReceived
     amount = data["amount"]
     if amount <= 0 or amount > sub_order.paid_amount:
         raise RuleViolation(
@@ -241,15 +233,13 @@ def _submit(data, actor, now):
     return request
 
 
-def _locked_sub_order(sub_order_id, refund_id):
+def _locked_sub_order(sub_order_id):
     """The sub-order, locked, with all that routing reads of it in the same statement: its shop,
-    policy, plan and insurer, whether the refund_id is already known, and whether it has an open
-    claim (R-POL-5)."""
+    policy, plan and insurer, and whether it has an open claim (R-POL-5)."""
     return (
         SubOrder.objects.select_for_update(of=("self",))
         .select_related("shop", "policy__plan", "policy__insurer")
         .annotate(
-            refund_received=Exists(RefundRequest.objects.filter(refund_id=refund_id)),
             has_open_claim=Exists(Claim.objects.filter(sub_order=OuterRef("pk")).open()),
         )
         .filter(sub_order_id=sub_order_id)

@@ -17,8 +17,9 @@ class SubOrder(models.Model):
 
     sub_order_id = models.CharField(_("sub-order id"), max_length=64, unique=True)
     order_id = models.CharField(_("order id"), max_length=64)
-    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="sub_orders")
-    buyer_id = models.CharField(_("buyer id"), max_length=64, db_index=True)
+    # Indexed by the (shop, placed_at) index below.
+    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="sub_orders", db_index=False)
+    buyer_id = models.CharField(_("buyer id"), max_length=64)
     product_id = models.CharField(_("product id"), max_length=64)
     warranty_plan = models.ForeignKey(
         "catalogue.Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_orders"
@@ -45,7 +46,11 @@ class SubOrder(models.Model):
         verbose_name = _("sub-order")
         verbose_name_plural = _("sub-orders")
         ordering = ["-placed_at", "-id"]
-        indexes = [models.Index(fields=["shop", "-placed_at"])]
+        # Not db_index on buyer_id: on PostgreSQL that adds an unused pattern-matching index too.
+        indexes = [
+            models.Index(fields=["shop", "-placed_at"]),
+            models.Index(fields=["buyer_id"], name="suborder_buyer"),
+        ]
 
     def __str__(self):
         return self.sub_order_id
@@ -65,10 +70,11 @@ class Policy(ConcurrentTransitionMixin, models.Model):
     policy_no = models.CharField(_("policy no."), max_length=32, unique=True, default=new_policy_no)
     sub_order = models.OneToOneField(SubOrder, on_delete=models.PROTECT, related_name="policy")
     enrolment = models.ForeignKey("merchants.Enrolment", on_delete=models.PROTECT, related_name="policies")
-    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="policies")
+    # Indexed by the (shop, issued_at) index below.
+    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="policies", db_index=False)
     plan = models.ForeignKey("catalogue.Plan", on_delete=models.PROTECT, related_name="policies")
     insurer = models.ForeignKey("catalogue.Insurer", on_delete=models.PROTECT, related_name="policies")
-    status = FSMField(_("status"), default=PolicyStatus.ISSUED, choices=PolicyStatus.choices, db_index=True)
+    status = FSMField(_("status"), default=PolicyStatus.ISSUED, choices=PolicyStatus.choices)
     rate = models.DecimalField(_("rate"), max_digits=6, decimal_places=4)
     premium = MoneyField(_("premium"))
     # Fixed at issue: later plan changes never alter a policy in force (domain.md §2).
@@ -89,6 +95,7 @@ class Policy(ConcurrentTransitionMixin, models.Model):
         ordering = ["-issued_at", "-id"]
         indexes = [
             models.Index(fields=["shop", "-issued_at"]),
+            models.Index(fields=["status"], name="policy_status"),
             models.Index(fields=["cover_ends_at"], condition=models.Q(status="in_cover"), name="policy_expiry_due"),
         ]
 
