@@ -1,0 +1,33 @@
+"""The look-ups that run on tables of millions of rows can use an index (docs/performance.md).
+PostgreSQL only: its planner is the one production uses."""
+
+import pytest
+from django.db import connection
+
+from claims.models import Claim
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's planner")
+
+
+def plan_of(queryset):
+    with connection.cursor() as cursor:
+        # On a test table of a few rows a sequential scan is cheapest; this asks whether an index
+        # could serve the query at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        return queryset.explain()
+
+
+def test_r_ret_2_a_reused_tracking_number_is_found_through_an_index(world):
+    claim = world.claim()
+    # What claims.services.record_return_shipment asks, case-blind.
+    query = Claim.objects.filter(tracking_number__iexact="sf0001").exclude(pk=claim.pk).order_by("opened_at")
+
+    assert "claim_tracking_upper" in plan_of(query)
+
+
+def test_a_buyers_claims_in_the_abuse_window_are_counted_through_an_index(world):
+    claim = world.claim()
+    # R-ABUSE-1's count at every claim opening (claims.services._check_repeat_claims).
+    query = Claim.objects.filter(buyer=claim.buyer, opened_at__gte=world.now, opened_at__lte=world.now)
+
+    assert "Index Cond: ((buyer_id =" in plan_of(query)
