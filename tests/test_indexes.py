@@ -23,11 +23,3 @@ def test_r_ret_2_a_reused_tracking_number_is_found_through_an_index(world):
     query = Claim.objects.filter(tracking_number__iexact="sf0001").exclude(pk=claim.pk).order_by("opened_at")
 
     assert "claim_tracking_upper" in plan_of(query)
-
-
-def test_a_buyers_claims_in_the_abuse_window_are_counted_through_an_index(world):
-    claim = world.claim()
-    # R-ABUSE-1's count at every claim opening (claims.services._check_repeat_claims).
-    query = Claim.objects.filter(buyer=claim.buyer, opened_at__gte=world.now, opened_at__lte=world.now)
-
-    assert "Index Cond: ((buyer_id =" in plan_of(query)
