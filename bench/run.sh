@@ -38,6 +38,7 @@ for _ in $(seq 50); do redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && 
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
 export CELERY_BROKER_URL="redis://127.0.0.1:$RPORT/0"
+export CACHE_URL="redis://127.0.0.1:$RPORT/1"
 export DJANGO_SETTINGS_MODULE=bench.settings
 echo "bench: PostgreSQL on $PGPORT, Redis on $RPORT"
 "${PY:-.venv/bin/python}" -m bench.run "$@"

@@ -10,6 +10,7 @@ from catalogue.models import Insurer
 from merchants.models import Shop
 from zhibao.errors import RuleViolation
 
+from . import webhooks
 from .models import ApiClient, ClientRole, hash_key
 
 
@@ -54,4 +55,6 @@ def give_webhook_secret(client):
 
 def revoke(clients, now=None):
     """A revoked key is refused at once (401); its pending webhooks are given up on their next try."""
-    return clients.filter(active=True).update(active=False, revoked_at=now or timezone.now())
+    revoked = clients.filter(active=True).update(active=False, revoked_at=now or timezone.now())
+    webhooks.forget_subscribers()  # an update() sends no post_save
+    return revoked

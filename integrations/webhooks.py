@@ -15,6 +15,7 @@ from functools import partial
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -29,6 +30,10 @@ LONGEST_WAIT = dt.timedelta(hours=1)
 # How long a claimed attempt is left to a sender before another may try.
 LEASE = dt.timedelta(minutes=2)
 SEND_CHUNK = 100
+SUBSCRIBERS = "webhooks:subscribers"
+# How long a process goes on using the list it read. A change to a client clears it at once in a
+# shared cache (CACHE_URL); with the per-process default, other processes see it within this.
+SUBSCRIBERS_FOR = 60
 
 
 def in_scope(client, event):
@@ -49,7 +54,7 @@ def enqueue(notice_groups):
     events = [_event(group) for group in notice_groups if group]
     if not events:
         return []
-    clients = list(ApiClient.objects.filter(active=True).exclude(webhook_url=""))
+    clients = subscribers()
     # The body carries the event's own time (a back-dated shipment's, say); the sending window
     # runs from now, so an event reported late is still retried for a full day.
     now = timezone.now()
@@ -70,6 +75,24 @@ def enqueue(notice_groups):
     if not deliveries:
         return []
     return WebhookDelivery.objects.bulk_create(deliveries)
+
+
+def subscribers():
+    """The clients that take webhooks. Every claim event needs them and they change a few times a
+    year, so they are read once per change rather than once per event (docs/performance.md)."""
+    clients = cache.get(SUBSCRIBERS)
+    if clients is None:
+        clients = list(ApiClient.objects.filter(active=True).exclude(webhook_url=""))
+        cache.set(SUBSCRIBERS, clients, SUBSCRIBERS_FOR)
+    return clients
+
+
+def forget_subscribers(**_signal):
+    """Called when a client is saved, revoked or deleted: the next event reads them again, in
+    this transaction and, once it commits, in every process (until then another process could
+    still read the old rows back in)."""
+    cache.delete(SUBSCRIBERS)
+    transaction.on_commit(partial(cache.delete, SUBSCRIBERS))
 
 
 def _event(notices):

@@ -1,12 +1,14 @@
 """What a load balancer asks: is the process up (/healthz), and can it serve (/readyz)?
 
 Readiness checks every dependency a request may need: the database, the Celery broker (work is
-queued on commit, so a request that changes something needs it) and the evidence storage."""
+queued on commit, so a request that changes something needs it), the cache (every API request
+counts against its client's budget there) and the evidence storage."""
 
 import logging
 import os
 from pathlib import Path
 
+from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
 
@@ -27,6 +29,10 @@ def broker():
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT)
 
 
+def shared_cache():
+    cache.get("readyz-probe")
+
+
 def storage():
     store = storages["default"]
     if isinstance(store, FileSystemStorage):
@@ -41,7 +47,7 @@ def storage():
         store.exists("readyz-probe")
 
 
-CHECKS = {"database": database, "broker": broker, "storage": storage}
+CHECKS = {"database": database, "broker": broker, "cache": shared_cache, "storage": storage}
 
 
 def readiness():

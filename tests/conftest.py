@@ -16,6 +16,17 @@ def pytest_sessionfinish(session):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test's rows are rolled back, so nothing cached from them may outlive it (webhook
+    subscribers, throttle counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def world(db):
     return World()

@@ -6,7 +6,6 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from integrations.services import issue_client
@@ -44,14 +43,6 @@ class Api:
 
 def make_api(name, **kwargs):
     return Api(*issue_client(name, **kwargs))
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    """Throttle counters live in the cache; every test starts with a full budget."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

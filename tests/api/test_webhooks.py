@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.actors import Actor, Channel, Role
 from claims import services as claims
 from claims.choices import ClaimStatus as S
+from integrations import services as integration_services
 from integrations import webhooks
 from integrations.models import ApiClient, WebhookAttempt, WebhookDelivery
 from notices.services import publish
@@ -238,7 +239,7 @@ def test_an_unreachable_receiver_is_an_attempt_with_its_error(world):
 def test_a_revoked_client_gets_nothing_more(world, receiver):
     listener = make_api("tmall", webhook_url=receiver.url("platform"))
     publish("claim.flagged", "x", shop_id=world.shop.pk, insurer_id=world.insurer.pk)
-    ApiClient.objects.filter(pk=listener.client.pk).update(active=False)
+    integration_services.revoke(ApiClient.objects.filter(pk=listener.client.pk))
     delivery = WebhookDelivery.objects.get()
     webhooks.send(delivery.pk)
     delivery.refresh_from_db()
@@ -246,6 +247,20 @@ def test_a_revoked_client_gets_nothing_more(world, receiver):
     assert receiver.received == []
     publish("claim.flagged", "y", shop_id=world.shop.pk, insurer_id=world.insurer.pk)
     assert WebhookDelivery.objects.count() == 1
+
+
+def test_a_client_given_a_webhook_url_hears_the_very_next_event(world, receiver):
+    """The subscribers are cached between events (docs/performance.md); a change to a client is
+    seen by the next event."""
+    listener = make_api("tmall")
+    publish("claim.flagged", "x", shop_id=world.shop.pk, insurer_id=world.insurer.pk)
+    assert WebhookDelivery.objects.count() == 0
+
+    listener.client.webhook_url = receiver.url("platform")
+    listener.client.save()
+    publish("claim.flagged", "y", shop_id=world.shop.pk, insurer_id=world.insurer.pk)
+
+    assert WebhookDelivery.objects.get().client == listener.client
 
 
 def test_every_event_of_the_contract_is_published_and_no_payload_carries_thresholds_or_staff(world, receiver):

@@ -23,12 +23,12 @@ def test_probes_are_not_redirected_to_https(client, settings):
     assert client.get("/portal/login/").status_code == 301
 
 
-def test_readyz_reports_database_broker_and_storage_ready(client):
+def test_readyz_reports_database_broker_cache_and_storage_ready(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "broker": "ok", "storage": "ok"},
+        "checks": {"database": "ok", "broker": "ok", "cache": "ok", "storage": "ok"},
     }
 
 
@@ -40,8 +40,17 @@ def test_readyz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "checks": {"database": "ok", "broker": "unavailable", "storage": "ok"},
+        "checks": {"database": "ok", "broker": "unavailable", "cache": "ok", "storage": "ok"},
     }
+
+
+def test_readyz_is_503_when_the_shared_cache_is_unreachable(client, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/1"}
+    }
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok", "cache": "unavailable", "storage": "ok"}
 
 
 def test_readyz_is_503_when_evidence_cannot_be_stored(client, settings):

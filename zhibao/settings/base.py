@@ -187,6 +187,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# One cache for every process where CACHE_URL names a Redis database (so that an API client's
+# budget is counted across web workers, and webhook subscribers are read once per change); each
+# process its own otherwise, so a new machine needs nothing running.
+CACHE_URL = env("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 # Celery: an embedded filesystem broker by default, so a new machine needs nothing running.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 _broker_dir = VAR_DIR / "broker"
