@@ -21,4 +21,4 @@ urlpatterns = [
 handler400 = "integrations.api.errors.handler400"
 handler403 = "portal.errors.handler403"
 handler404 = "portal.errors.handler404"
-handler500 = "integrations.api.errors.handler500"
+handler500 = "portal.errors.handler500"
