@@ -44,6 +44,28 @@ def test_r_abuse_1_third_routed_claim_in_30_days_across_shops_flags_abnormal_buy
     assert third.status == "submitted"
 
 
+def test_r_abuse_1_a_buyer_new_with_this_claim_counts_it_as_the_first(world):
+    """A buyer the platform names for the first time has this claim and no other: with a plan
+    that flags from the first claim, it is flagged; with the default of 3, it is not."""
+    world.plan.abuse_claim_count = 1
+    world.plan.save()
+
+    claim = world.claim(buyer="buyer-new", with_image=False)
+
+    assert Buyer.objects.get(buyer_id="buyer-new").first_seen_at == world.now
+    assert flags(claim) == {"abnormal_buyer"}
+    assert claim.flags.get().related_claim is None
+
+
+def test_r_abuse_1_a_known_buyers_claims_are_counted_whoever_saw_them_first(world):
+    """A buyer known before first_seen_at existed (empty) is counted like any other."""
+    world.claim(buyer="buyer-ab", with_image=False, now=world.now - days(20))
+    world.claim(buyer="buyer-ab", with_image=False, now=world.now - days(10))
+    Buyer.objects.filter(buyer_id="buyer-ab").update(first_seen_at=None)
+
+    assert flags(world.claim(buyer="buyer-ab", with_image=False)) == {"abnormal_buyer"}
+
+
 def test_r_abuse_1_a_claim_31_days_old_does_not_count(world):
     world.claim(buyer="buyer-ab", with_image=False, now=world.now - days(31))
     world.claim(buyer="buyer-ab", with_image=False, now=world.now - days(10))
