@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from audit.actors import Actor, Channel, Role
@@ -39,6 +40,16 @@ def masked_column(field):
 MASKED_COLUMNS = {field: masked_column(field) for field in SENSITIVE}
 
 
+def _identifier_lookup(field):
+    """'=claim_id' → 'claim_id__exact'; 'tracking_number__iexact' as written; other search fields
+    (contains, starts with) → None."""
+    if field.startswith("="):
+        return f"{field[1:]}__exact"
+    if field.rsplit("__", 1)[-1] in ("exact", "iexact"):
+        return field
+    return None
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """Scopes the admin's queryset to the viewer (domain.md §1).
 
@@ -67,6 +78,27 @@ class ScopedAdmin(admin.ModelAdmin):
             orphans=orphans,
             allow_empty_first_page=allow_empty_first_page,
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Where every search field is an identifier ("=claim_id", or a field with its lookup, such
+        as "tracking_number__iexact"), each is looked up through its own index and the matches
+        gathered by primary key. Django's "=" compares UPPER() of the column, which no index
+        serves, and its OR across joined tables reads every row: seconds at a million claims.
+        Identifiers match exactly, as they are written."""
+        lookups = [_identifier_lookup(field) for field in self.get_search_fields(request)]
+        term = search_term.strip()
+        if not term or not lookups or None in lookups:
+            return super().get_search_results(request, queryset, search_term)
+        matches = []
+        for lookup in lookups:
+            try:
+                matches.append(self.model._default_manager.filter(**{lookup: term}).order_by().values("pk"))
+            except (ValueError, ValidationError):
+                continue  # the term cannot be this field's value (letters for a number)
+        if not matches:
+            return queryset.none(), False
+        # The outer queryset keeps the viewer's scope; these only name rows.
+        return queryset.filter(pk__in=matches[0].union(*matches[1:])), False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -39,6 +39,9 @@ PAGES = {
     "admin review queue": ("reviewer", "/admin/backoffice/queuedclaim/"),
     "portal claims list": ("merchant", "/portal/claims/"),
 }
+# Printed beside them, not part of queue_scale: a reviewer looking up one claim by its id (a claim
+# both sizes hold).
+LOOK_UPS = {"admin claim search by id": ("reviewer", "/admin/claims/claim/?q=CLSCALE500")}
 TABLES = (
     "claims_buyer",
     "policies_suborder",
@@ -203,7 +206,7 @@ def serve(claims):
     generated = time.perf_counter() - started
     users = get_user_model().objects
     actions = {"deadlines": Deadlines(world, claims + 1, now)}
-    for name, (who, url) in PAGES.items():
+    for name, (who, url) in {**PAGES, **LOOK_UPS}.items():
         client = Client()
         client.force_login(users.get(pk=people[who]))
         render(client, url)  # the first render fills the caches
@@ -248,7 +251,7 @@ class Size:
 def compare(small, large, rounds, rows):
     """Both sizes measured turn about, so that the machine's drift falls on both alike."""
     results = {}
-    for action in (*PAGES, "deadlines"):
+    for action in (*PAGES, *LOOK_UPS, "deadlines"):
         times = {small: [], large: []}
         queries = {small: set(), large: set()}
         for _ in range(rounds):
@@ -274,7 +277,8 @@ def compare(small, large, rounds, rows):
                 f"median of {rounds}; queries {counts}" + ("" if equal else " NOT EQUAL"),
             )
         )
-        rows.append((f"{action}: scale", f"{t_large / t_small:.2f}", "target <= 1.5"))
+        target = "target <= 1.5" if action in PAGES else "not a target: shown for the reviewers' search"
+        rows.append((f"{action}: scale", f"{t_large / t_small:.2f}", target))
     return {
         "queue_scale": max(results[name] for name in PAGES),
         "deadlines_scale": results["deadlines"],

@@ -101,7 +101,8 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         "=refund_request__refund_id",
         "=sub_order__sub_order_id",
         "=buyer__buyer_id",
-        "=tracking_number",
+        # Case-blind, as R-RET-2 compares it, through the UPPER() index.
+        "tracking_number__iexact",
     )
     search_help_text = gettext_lazy("Claim id, refund id, sub-order id, buyer id or return tracking number (exact).")
     ordering = ("-opened_at",)
