@@ -40,8 +40,9 @@ class Buyer(models.Model):
     )
     revoked_reason = models.TextField(_("revocation reason"), blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    # When the platform first named the buyer; empty for buyers known before the column existed.
-    first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    # How many times the platform reported the buyer's level: once per refund request, counted by
+    # claims.services.report_buyer_level (1: this request is the buyer's first).
+    level_reports = models.PositiveIntegerField(_("level reports"), default=0)
     # Set by claims.services.report_buyer: routing looks for a merchant's report (R-ABUSE-1) only
     # for a buyer ever reported, so that nearly every refund request leaves that table alone.
     last_reported_at = models.DateTimeField(_("last reported by a merchant"), null=True, blank=True)

@@ -136,23 +136,23 @@ def _same_request(existing, data):
 
 
 BUYER_UPSERT = """
-    INSERT INTO claims_buyer AS buyer (buyer_id, level, reported_level, revoked_reason, first_seen_at)
-    VALUES (%s, %s, %s, '', %s)
+    INSERT INTO claims_buyer AS buyer (buyer_id, level, reported_level, revoked_reason, level_reports)
+    VALUES (%s, %s, %s, '', 1)
     ON CONFLICT (buyer_id) DO UPDATE SET
+        level_reports = buyer.level_reports + 1,
         reported_level = excluded.reported_level,
         level = CASE WHEN buyer.level = %s THEN buyer.level ELSE excluded.level END
     RETURNING *
 """
 
 
-def report_buyer_level(buyer_id, level, *, now=None):
+def report_buyer_level(buyer_id, level):
     """R-REV-5: the latest level the platform reported, except that a revoked buyer stays revoked.
 
-    One statement, new buyer or known one, and no race between looking and inserting. A new
-    buyer is first seen `now`."""
+    One statement, new buyer or known one, and no race between looking and inserting; a second
+    request of the same buyer waits here for the first to commit."""
     level = level or BuyerLevel.NORMAL
-    params = [buyer_id, level, level, _now(now), BuyerLevel.REVOKED]
-    return next(iter(Buyer.objects.raw(BUYER_UPSERT, params)))
+    return next(iter(Buyer.objects.raw(BUYER_UPSERT, [buyer_id, level, level, BuyerLevel.REVOKED])))
 
 
 def routing_failure(sub_order, policy, reason, requested_at, buyer):
@@ -218,7 +218,7 @@ def _submit(data, actor, now):
         )
     if sub_order.has_open_claim:
         raise Conflict(_("This sub-order already has an open claim."), code="claim_open", rule="R-POL-5")
-    buyer = report_buyer_level(sub_order.buyer_id, data.get("buyer_level"), now=now)
+    buyer = report_buyer_level(sub_order.buyer_id, data.get("buyer_level"))
     policy = getattr(sub_order, "policy", None)
     failing = routing_failure(sub_order, policy, data["reason"], data["requested_at"], buyer)
     request = RefundRequest.objects.create(
@@ -308,9 +308,9 @@ def _check_repeat_claims(claim, now):
     plan = claim.plan
     since = now - dt.timedelta(days=plan.abuse_window_days)
     recent = Claim.objects.filter(buyer=claim.buyer, opened_at__gte=since, opened_at__lte=now)
-    # A buyer first seen with this very request has no other claim to count (most requests at a
-    # peak, so the count is not run for them).
-    count = 1 if claim.buyer.first_seen_at == now else recent.count()
+    # A buyer whose level the platform reports for the first time, with this very request, has no
+    # other claim to count (most requests at a peak, so the count is not run for them).
+    count = 1 if claim.buyer.level_reports == 1 else recent.count()
     if count < plan.abuse_claim_count:
         return None
     previous = recent.exclude(pk=claim.pk).order_by("-opened_at").first()
@@ -971,11 +971,7 @@ def report_buyer(actor, *, note, claim=None, policy=None, now=None):
     subject = claim or policy
     require(actor, "report_buyer", TRANSITIONS, insurer_id=subject.insurer_id, shop_id=subject.shop_id)
     now = _now(now)
-    buyer = (
-        claim.buyer
-        if claim
-        else Buyer.objects.get_or_create(buyer_id=policy.sub_order.buyer_id, defaults={"first_seen_at": now})[0]
-    )
+    buyer = claim.buyer if claim else Buyer.objects.get_or_create(buyer_id=policy.sub_order.buyer_id)[0]
     report = MerchantReport.objects.create(
         shop_id=subject.shop_id, buyer=buyer, claim=claim, policy=policy or claim.policy, note=note, created_at=now
     )

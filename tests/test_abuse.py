@@ -52,17 +52,34 @@ def test_r_abuse_1_a_buyer_new_with_this_claim_counts_it_as_the_first(world):
 
     claim = world.claim(buyer="buyer-new", with_image=False)
 
-    assert Buyer.objects.get(buyer_id="buyer-new").first_seen_at == world.now
+    assert Buyer.objects.get(buyer_id="buyer-new").level_reports == 1
     assert flags(claim) == {"abnormal_buyer"}
     assert claim.flags.get().related_claim is None
 
 
-def test_r_abuse_1_a_known_buyers_claims_are_counted_whoever_saw_them_first(world):
-    """A buyer known before first_seen_at existed (empty) is counted like any other."""
+def test_r_abuse_1_claims_opened_at_the_same_moment_are_all_counted(world):
+    """Three requests of one buyer stamped with the same time: the third is still the third."""
+    claims_ = [world.claim(buyer="buyer-burst", with_image=False) for _ in range(3)]
+
+    assert [flags(claim) for claim in claims_] == [set(), set(), {"abnormal_buyer"}]
+    assert Buyer.objects.get(buyer_id="buyer-burst").level_reports == 3
+
+
+def test_r_abuse_1_buyers_known_before_the_count_existed_are_counted_from_their_requests(world):
+    """claims/migrations/0005 gives known buyers one level report per request relayed, so their
+    next claim is counted against the earlier ones."""
+    from django.apps import apps
+
+    backfill = importlib.import_module("claims.migrations.0005_buyer_level_reports").from_existing_requests
     world.claim(buyer="buyer-ab", with_image=False, now=world.now - days(20))
     world.claim(buyer="buyer-ab", with_image=False, now=world.now - days(10))
-    Buyer.objects.filter(buyer_id="buyer-ab").update(first_seen_at=None)
+    quiet = Buyer.objects.create(buyer_id="buyer-quiet")
+    Buyer.objects.update(level_reports=0)
 
+    backfill(apps, None)
+
+    assert Buyer.objects.get(buyer_id="buyer-ab").level_reports == 2
+    assert Buyer.objects.get(pk=quiet.pk).level_reports == 0
     assert flags(world.claim(buyer="buyer-ab", with_image=False)) == {"abnormal_buyer"}
 
 
