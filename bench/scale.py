@@ -58,8 +58,8 @@ TABLES = (
 # the return deadline) are the timers process_deadlines has to find.
 GENERATE = [
     """
-    INSERT INTO claims_buyer (id, buyer_id, level, reported_level, revoked_reason)
-    SELECT b, 'scale-buyer-' || b, 'normal', 'normal', '' FROM generate_series(1, %(buyers)s) b
+    INSERT INTO claims_buyer (id, buyer_id, level, reported_level, revoked_reason, level_reports)
+    SELECT b, 'scale-buyer-' || b, 'normal', 'normal', '', 1 FROM generate_series(1, %(buyers)s) b
     ON CONFLICT DO NOTHING
     """,
     """
