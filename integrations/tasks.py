@@ -7,9 +7,8 @@ from . import idempotency, webhooks
 
 @shared_task(acks_late=True)
 def deliver_webhooks(delivery_ids):
-    """The first attempt, started once the deliveries are committed; retries are send_due's."""
-    for delivery_id in delivery_ids:
-        webhooks.send(delivery_id)
+    """A staff re-send, started once committed."""
+    webhooks.send_each(delivery_ids)
 
 
 @shared_task(acks_late=True)

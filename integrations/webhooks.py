@@ -128,6 +128,13 @@ def backoff(attempts):
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 
+def send_each(delivery_ids):
+    """An attempt at each of these deliveries that is due: the first attempts once they are
+    committed, or a staff re-send. Retries are `send_due`'s."""
+    for delivery_id in delivery_ids:
+        send(delivery_id)
+
+
 def send(delivery_id, now=None):
     """Make one attempt at a due delivery, if no other sender holds it. Returns the attempt or None."""
     now = now or timezone.now()

@@ -110,8 +110,7 @@ def _dispatch_on_commit(delivery_ids, notice_ids):
 def dispatch(delivery_ids, notice_ids):
     """What a publication owes once committed: the webhooks' first attempts (their retries are
     `webhooks.send_due`'s, and a second attempt at a sent one does nothing), then the e-mails."""
-    for delivery_id in delivery_ids:
-        webhooks.send(delivery_id)
+    webhooks.send_each(delivery_ids)
     return email_notices(notice_ids)
 
 
