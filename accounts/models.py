@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from audit.actors import Role
+from kernel.actors import Role
 
 PERSON_ROLES = [(r.value, r.label) for r in (Role.REVIEWER, Role.SUPERVISOR, Role.SERVICE_STAFF, Role.MERCHANT)]
 

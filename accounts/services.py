@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from audit.actors import Role
+from kernel.actors import Role
 
 from .models import Membership
 

@@ -3,8 +3,8 @@
 from django.contrib import admin
 
 from backoffice.scoping import ReadOnlyAdmin
+from kernel.actors import Role
 
-from .actors import Role
 from .models import Disclosure, TransitionLog
 
 

@@ -4,7 +4,7 @@ is shown in full only through `audit.services.disclose`, which records who saw i
 
 from django.utils.translation import gettext_lazy as _
 
-from .actors import Role
+from kernel.actors import Role
 
 STAR = "*"
 

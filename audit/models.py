@@ -4,7 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .actors import Channel, Role
+from kernel.actors import Channel, Role
 
 
 class AppendOnlyError(Exception):

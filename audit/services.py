@@ -59,7 +59,7 @@ def apply_transition(obj, name, actor, *, at, reason="", **kwargs):
     """
     from django_fsm import ConcurrentTransition
 
-    from zhibao.errors import transition_refused
+    from kernel.errors import transition_refused
 
     source = run_transition(obj, name, at=at, reason=reason, **kwargs)
     try:
@@ -75,7 +75,7 @@ def run_transition(obj, name, *, at, reason="", **kwargs):
     (transition_row) themselves, on rows they hold locked."""
     from django_fsm import TransitionNotAllowed, can_proceed
 
-    from zhibao.errors import transition_refused
+    from kernel.errors import transition_refused
 
     source = obj._meta.get_field("status").value_from_object(obj)
     method = getattr(obj, name)
@@ -91,7 +91,8 @@ def run_transition(obj, name, *, at, reason="", **kwargs):
 def disclose(obj, field, actor, *, reason="", at=None):
     """A masked field of `obj` in full, for a role allowed to see it; the disclosure is recorded
     first, so that nobody sees a value without a row saying so."""
-    from .actors import require
+    from kernel.actors import require
+
     from .masking import BODIES, DISCLOSURE, SENSITIVE
     from .models import Disclosure
 

@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from audit.services import history
-from zhibao.errors import Conflict, DomainError
+from kernel.errors import Conflict, DomainError
 
 from .scoping import actor_for
 

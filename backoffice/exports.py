@@ -6,7 +6,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.timeutil import SHANGHAI
+from kernel.timeutil import SHANGHAI
 
 from .actions import confirmed_bulk_action
 

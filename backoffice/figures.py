@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalogue.models import Insurer, Plan
-from catalogue.money import to_fen
-from catalogue.timeutil import shanghai_date, shanghai_midnight
 from claims.figures import service_figures
 from claims.models import Claim
+from kernel.money import to_fen
+from kernel.timeutil import shanghai_date, shanghai_midnight
 from ledger.models import Entry
 from merchants.models import Shop
 

@@ -6,10 +6,10 @@ from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from audit.actors import Actor, Channel, Role
 from audit.masking import SENSITIVE, masked
 from audit.services import disclose
-from zhibao.pagination import BoundedPaginator, page_number
+from kernel.actors import Actor, Channel, Role
+from kernel.pagination import BoundedPaginator, page_number
 
 BACK_OFFICE_ROLES = (Role.REVIEWER, Role.SUPERVISOR, Role.SERVICE_STAFF)
 

@@ -6,9 +6,9 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from accounts.services import bind
-from audit.actors import Actor, Channel, Role
 from catalogue.models import Insurer, Plan
 from integrations.services import issue_client
+from kernel.actors import Actor, Channel, Role
 from merchants import services as merchants
 from merchants.models import Shop
 

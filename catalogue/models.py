@@ -5,7 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .money import MoneyField
+from kernel.money import MoneyField
+
 from .taxonomy import APPLIANCE_TAXONOMY, QUALIFYING_REASONS
 
 

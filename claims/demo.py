@@ -13,8 +13,8 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.services import bind
-from audit.actors import Actor, Channel, Role
 from catalogue.models import Insurer, Plan
+from kernel.actors import Actor, Channel, Role
 from merchants import services as merchants
 from merchants.models import Enrolment, Shop
 from policies import services as policies

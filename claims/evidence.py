@@ -11,7 +11,7 @@ import imagehash
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from zhibao.errors import RuleViolation, TooLarge, UnsupportedMedia
+from kernel.errors import RuleViolation, TooLarge, UnsupportedMedia
 
 from .choices import EvidenceKind
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from catalogue.money import to_fen
+from kernel.money import to_fen
 from ledger.models import Entry, EntryKind
 
 from .choices import DisputeOutcome, Outcome

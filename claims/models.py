@@ -9,7 +9,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 
 from audit.masking import masked
 from audit.models import AppendOnlyModel
-from catalogue.money import MoneyField
+from kernel.money import MoneyField
 
 from .choices import (
     OPEN_STATES,

@@ -1,6 +1,6 @@
 from django.db import models
 
-from audit.querysets import ScopedQuerySet
+from kernel.querysets import ScopedQuerySet
 
 from .choices import CLOSED_UNPAID, OPEN_STATES
 from .choices import ClaimStatus as S

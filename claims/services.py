@@ -11,8 +11,9 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.actors import Actor, Role, require
 from audit.services import apply_transition, record_transition
+from kernel.actors import Actor, Role, require
+from kernel.errors import Conflict, NotFound, RuleViolation, TooLarge, TransitionRefused, transition_refused
 from ledger import services as ledger
 from ledger.models import EntryKind
 from notices.models import Audience
@@ -20,7 +21,6 @@ from notices.services import publish
 from policies import services as policy_services
 from policies.choices import PolicyStatus
 from policies.models import SubOrder
-from zhibao.errors import Conflict, NotFound, RuleViolation, TooLarge, TransitionRefused, transition_refused
 
 from . import evidence as files
 from .choices import (

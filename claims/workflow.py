@@ -5,7 +5,7 @@ and how each interface labels them."""
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.actors import Role
+from kernel.actors import Role
 
 from .choices import ClaimStatus as S
 

@@ -7,8 +7,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from audit.actors import Actor, Channel, Role
 from backoffice.disclosure import RevealsBody, masked_body_text, reveal_body
+from kernel.actors import Actor, Channel, Role
 
 from . import services, webhooks
 from .models import ApiClient, WebhookAttempt, WebhookDelivery

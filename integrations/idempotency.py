@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from zhibao.errors import Conflict
+from kernel.errors import Conflict
 
 from .models import IdempotencyRecord
 

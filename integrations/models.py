@@ -6,7 +6,7 @@ import hashlib
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from audit.actors import Actor, Channel, Role
+from kernel.actors import Actor, Channel, Role
 
 
 class ClientRole(models.TextChoices):

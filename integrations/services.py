@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalogue.models import Insurer
+from kernel.errors import RuleViolation
 from merchants.models import Shop
-from zhibao.errors import RuleViolation
 
 from . import webhooks
 from .models import ApiClient, ClientRole, hash_key

@@ -12,7 +12,7 @@ from audit.masking import masked
 from backoffice.exports import csv_response, export_action
 from backoffice.scoping import ReadOnlyAdmin, actor_for
 from catalogue.models import Plan
-from catalogue.money import to_fen
+from kernel.money import to_fen
 from merchants.models import Shop
 
 from . import services

@@ -4,8 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AppendOnlyModel, AppendOnlyQuerySet
-from audit.querysets import ScopedQuerySet
-from catalogue.money import MoneyField
+from kernel.money import MoneyField
+from kernel.querysets import ScopedQuerySet
 
 
 class EntryKind(models.TextChoices):

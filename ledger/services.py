@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from zhibao.errors import Conflict
+from kernel.errors import Conflict
 
 from .models import Entry, EntryKind
 

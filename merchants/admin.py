@@ -15,8 +15,8 @@ from backoffice.display import admin_link, state_badge
 from backoffice.exports import export_action
 from backoffice.scoping import ScopedAdmin, actor_for
 from catalogue.models import Plan
-from catalogue.timeutil import SHANGHAI
 from claims.models import Claim
+from kernel.timeutil import SHANGHAI
 from policies.choices import PolicyStatus
 from policies.models import Policy, SubOrder
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from catalogue.timeutil import shanghai_date, shanghai_midnight
+from kernel.timeutil import shanghai_date, shanghai_midnight
 
 from .choices import EnrolmentStatus as S
 from .choices import RateSource

@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.actors import require
 from audit.services import apply_transition, record_transition
-from catalogue.timeutil import SHANGHAI
-from zhibao.errors import Conflict, RuleViolation
+from kernel.actors import require
+from kernel.errors import Conflict, RuleViolation
+from kernel.timeutil import SHANGHAI
 
 from .choices import COVERING_STATUSES, RateSource
 from .choices import EnrolmentStatus as S

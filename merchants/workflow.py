@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.actors import Role
+from kernel.actors import Role
 
 TRANSITIONS = {
     "invite": (_("Invite"), {Role.SERVICE_STAFF}),

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from audit.querysets import ScopedQuerySet
+from kernel.querysets import ScopedQuerySet
 
 
 class Audience(models.TextChoices):

@@ -13,7 +13,7 @@ from backoffice.display import state_badge
 from backoffice.exports import export_action
 from backoffice.scoping import ReadOnlyAdmin
 from catalogue.models import Holiday
-from catalogue.timeutil import working_days_left
+from kernel.timeutil import working_days_left
 
 from . import services
 from .choices import InvoiceStatus

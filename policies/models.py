@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from catalogue.money import MoneyField
+from kernel.money import MoneyField
 
 from .choices import InvoiceStatus, PolicyStatus
 from .querysets import InvoiceQuerySet, PolicyQuerySet, SubOrderQuerySet

@@ -1,4 +1,4 @@
-from audit.querysets import ScopedQuerySet
+from kernel.querysets import ScopedQuerySet
 
 
 class SubOrderQuerySet(ScopedQuerySet):

@@ -8,19 +8,19 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.actors import Actor, require
 from audit.models import TransitionLog
 from audit.services import apply_transition, record_transition, run_transition, transition_row
 from catalogue.models import Holiday, Plan
-from catalogue.money import to_fen
-from catalogue.timeutil import SHANGHAI, add_working_days, shanghai_midnight
+from kernel.actors import Actor, require
+from kernel.errors import Conflict, RuleViolation
+from kernel.money import to_fen
+from kernel.timeutil import SHANGHAI, add_working_days, shanghai_midnight
 from ledger import services as ledger
 from ledger.models import EntryKind
 from merchants.models import Shop
 from merchants.services import covers_for
 from notices.services import event as notice_event
 from notices.services import publish, publish_many
-from zhibao.errors import Conflict, RuleViolation
 
 from .choices import InvoiceStatus, NotCovered, OrderEventType, PolicyStatus
 from .models import Invoice, Policy, SubOrder

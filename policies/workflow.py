@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from audit.actors import Role
+from kernel.actors import Role
 
 TRANSITIONS = {
     "record_orders": (_("Record orders"), {Role.PLATFORM}),

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import get_resolver, get_urlconf
 
-from audit.actors import Actor, Channel, Role
+from kernel.actors import Actor, Channel, Role
 
 
 def merchant_actor(user):

@@ -13,11 +13,11 @@ from claims import evidence as files
 from claims.choices import BusinessType, ReceiptRejection
 from claims.choices import ClaimStatus as S
 from claims.services import MERCHANT_EVIDENCE_STATES
+from kernel.errors import DomainError
 from ledger.models import EntryKind
 from merchants.models import Shop
 from merchants.services import SHOP_DETAIL_FIELDS
 from policies.choices import InvoiceStatus, PolicyStatus
-from zhibao.errors import DomainError
 
 from .access import merchant_actor
 

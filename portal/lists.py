@@ -6,7 +6,7 @@ import datetime as dt
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from zhibao.pagination import BoundedPaginator, page_number
+from kernel.pagination import BoundedPaginator, page_number
 
 from .shortcuts import page
 

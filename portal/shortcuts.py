@@ -3,9 +3,9 @@
 from django.contrib import messages
 from django.shortcuts import render
 
+from kernel.errors import DomainError
 from merchants.models import Shop
 from notices.models import Notice
-from zhibao.errors import DomainError
 
 from .access import scoped
 

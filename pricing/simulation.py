@@ -15,11 +15,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from PIL import Image
 
-from audit.actors import Actor, Channel, Role
 from catalogue.models import Insurer, Plan
 from claims import services as claims
 from claims.choices import Side
 from claims.models import Claim
+from kernel.actors import Actor, Channel, Role
 from ledger.models import Entry, EntryKind
 from merchants import services as merchants
 from merchants.models import Shop

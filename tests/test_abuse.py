@@ -5,14 +5,14 @@ import importlib
 
 import pytest
 
-from audit.actors import Actor, Channel, Role
 from audit.services import history
 from claims import services as claims
 from claims.choices import Side
 from claims.evidence import check_file, hamming
 from claims.models import Buyer, MerchantReport, NonPerformanceFinding
+from kernel.actors import Actor, Channel, Role
+from kernel.errors import Conflict, NotFound, RoleRefused, RuleViolation, TransitionRefused
 from ledger.models import Entry
-from zhibao.errors import Conflict, NotFound, RoleRefused, RuleViolation, TransitionRefused
 
 from .factories import photo_upload
 

@@ -9,8 +9,8 @@ from audit.services import history
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.models import Appeal
+from kernel.errors import RuleViolation, TransitionRefused
 from notices.models import Notice
-from zhibao.errors import RuleViolation, TransitionRefused
 
 
 def hours(n):

@@ -7,17 +7,17 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from audit.actors import Actor, Channel, Role
 from audit.models import AppendOnlyError, TransitionLog
 from audit.services import apply_transition, history
 from claims import services as claims
 from claims.models import Claim, Decision
+from kernel.actors import Actor, Channel, Role
+from kernel.errors import RoleRefused, TransitionRefused
 from merchants import services as merchants
 from merchants.models import CoverPeriod, Enrolment
 from notices.models import Notice
 from policies import services as policies
 from policies.models import Invoice, Policy
-from zhibao.errors import RoleRefused, TransitionRefused
 
 from .factories import ShopFactory, image_upload
 

@@ -12,13 +12,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from audit.actors import Actor, Channel, Role
 from audit.models import TransitionLog
 from catalogue.models import Insurer, Plan
-from catalogue.timeutil import SHANGHAI
 from claims import services as claims
 from claims.choices import ClaimStatus
 from claims.models import Claim, ClaimFlag
+from kernel.actors import Actor, Channel, Role
+from kernel.timeutil import SHANGHAI
 from ledger.models import Entry
 from merchants.models import CoverPeriod, Enrolment, Rate, Shop
 from merchants.services import current_rate

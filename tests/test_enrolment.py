@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from audit.actors import Actor, Channel, Role
 from audit.services import history
-from catalogue.timeutil import SHANGHAI
 from claims import services as claims
+from kernel.actors import Actor, Channel, Role
+from kernel.errors import Conflict, NotFound, RoleRefused, RuleViolation, TransitionRefused
+from kernel.timeutil import SHANGHAI
 from merchants import services as merchants
 from merchants.models import CoverPeriod, Enrolment, Rate
-from zhibao.errors import Conflict, NotFound, RoleRefused, RuleViolation, TransitionRefused
 
 from .factories import ShopFactory, image_upload
 from .world import World

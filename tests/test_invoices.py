@@ -5,15 +5,15 @@ from decimal import Decimal
 
 import pytest
 
-from audit.actors import Actor, Channel, Role
 from audit.services import history
 from catalogue.models import Holiday
-from catalogue.timeutil import SHANGHAI
 from claims import services as claims
+from kernel.actors import Actor, Channel, Role
+from kernel.errors import NotFound, RoleRefused, RuleViolation, TransitionRefused
+from kernel.timeutil import SHANGHAI
 from notices.models import Notice
 from policies import services as policies
 from policies.models import Invoice, Policy
-from zhibao.errors import NotFound, RoleRefused, RuleViolation, TransitionRefused
 
 from .world import World
 

@@ -10,9 +10,9 @@ from audit.models import AppendOnlyError
 from audit.services import history
 from claims import services as claims
 from claims import tasks
+from kernel.errors import Conflict, TransitionRefused
 from ledger import services as ledger
 from ledger.models import Entry
-from zhibao.errors import Conflict, TransitionRefused
 
 from .factories import ShopFactory
 

@@ -12,10 +12,10 @@ from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.choices import Side
 from claims.models import Claim
+from kernel.errors import RuleViolation
 from ledger.models import Entry
 from notices.models import Notice
 from policies.models import Policy
-from zhibao.errors import RuleViolation
 
 from .factories import photo_upload
 

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from audit.services import history
 from claims import services as claims
+from kernel.errors import Conflict, RuleViolation
 from ledger.models import Entry
 from merchants import services as merchants
 from policies import services as policies
 from policies.models import Policy, SubOrder
-from zhibao.errors import Conflict, RuleViolation
 
 from .factories import ShopFactory
 

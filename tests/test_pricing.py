@@ -96,7 +96,7 @@ def test_r_rate_1_overridden_enrolments_are_left_alone_until_the_override_is_lif
 
 
 def test_r_rate_1_override_needs_a_reason_and_stays_in_bounds(world):
-    from zhibao.errors import RuleViolation
+    from kernel.errors import RuleViolation
 
     with pytest.raises(RuleViolation):
         merchants.override_rate(world.enrolment, Decimal("0.0100"), world.supervisor, reason=" ")

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from audit.actors import Actor, Channel, Role
 from audit.services import history
+from kernel.actors import Actor, Channel, Role
+from kernel.errors import NotFound, RoleRefused, RuleViolation
 from merchants import services as merchants
 from merchants.models import Enrolment, Rate
-from zhibao.errors import NotFound, RoleRefused, RuleViolation
 
 pytestmark = pytest.mark.django_db
 

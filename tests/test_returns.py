@@ -9,9 +9,9 @@ from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.choices import Side
 from claims.models import NonPerformanceFinding, ReceiptDispute
+from kernel.errors import RuleViolation, TransitionRefused
 from ledger.models import Entry
 from notices.models import Notice
-from zhibao.errors import RuleViolation, TransitionRefused
 
 from .factories import mp4_upload, photo_upload
 

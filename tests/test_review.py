@@ -10,8 +10,8 @@ from catalogue.taxonomy import APPLIANCE_TAXONOMY
 from claims import services as claims
 from claims.choices import Side
 from claims.models import Buyer, Decision
+from kernel.errors import RuleViolation
 from notices.models import Notice
-from zhibao.errors import RuleViolation
 
 from .factories import mp4_upload, photo_upload
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from audit.services import history
 from claims import services as claims
 from claims.models import Claim, RefundRequest
-from zhibao.errors import Conflict, RuleViolation
+from kernel.errors import Conflict, RuleViolation
 
 from .factories import ShopFactory
 

@@ -7,15 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from audit.actors import Actor, Channel, Role
 from audit.services import apply_transition, history
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.choices import Side
 from claims.models import Appeal, Claim, ClaimFlag, Decision, Evidence, NonPerformanceFinding, ReceiptDispute
+from kernel.actors import Actor, Channel, Role
+from kernel.errors import NotFound, RoleRefused, RuleViolation, TransitionRefused
 from ledger.models import Entry
 from notices.models import Notice
-from zhibao.errors import NotFound, RoleRefused, RuleViolation, TransitionRefused
 
 from .factories import photo_upload
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from audit.actors import Actor, Channel, Role
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.choices import Side
+from kernel.actors import Actor, Channel, Role
 from merchants import services as merchants
 from policies import services as policies
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from zhibao.errors import DomainError
+from kernel.errors import DomainError
 
 API_PREFIX = "/api/"
 # Seconds a client is asked to wait while the database is out of reach (a restart, a fail-over).

@@ -11,9 +11,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalogue.timeutil import SHANGHAI
 from claims.choices import BusinessType, BuyerLevel, ClaimStatus, Kind, Outcome, Side
 from claims.workflow import DEADLINES
+from kernel.timeutil import SHANGHAI
 from policies.choices import NotCovered, OrderEventType
 
 MAX_BATCH = 1000

@@ -27,9 +27,9 @@ from claims.evidence import ACCEPTED
 from claims.models import Claim, ClaimFlag, Decision, Evidence, RefundRequest
 from integrations.idempotency import HEADER, idempotent
 from integrations.models import ClientRole
+from kernel.errors import NotFound
 from policies import services as policies
 from policies.models import Policy
-from zhibao.errors import NotFound
 
 from . import serializers as s
 from .pagination import NewestFirst

@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from audit.actors import Channel, Role
 from catalogue.taxonomy import ProblemCode, Reason
 from claims.choices import ClaimStatus
+from kernel.actors import Channel, Role
 from merchants.models import Shop
 
 register = template.Library()

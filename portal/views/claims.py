@@ -15,9 +15,9 @@ from claims.choices import ReceiptRejection, Side
 from claims.models import Appeal, Claim, ReceiptDispute, RefundRequest
 from claims.services import MERCHANT_EVIDENCE_STATES
 from claims.workflow import DEADLINES
+from kernel.errors import DomainError
 from ledger.models import Entry
 from notices.models import Notice
-from zhibao.errors import DomainError
 
 from ..access import get_scoped_or_404, merchant_required, scoped
 from ..forms import ClaimFilter, RefundFilter, RejectReceiptForm, ReportBuyerForm

@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from audit.masking import masked
 from catalogue.models import Insurer, Plan
 from claims.models import Claim
+from kernel.errors import DomainError
 from ledger.models import Entry
 from ledger.services import balances
 from merchants.models import Shop
 from policies import services
 from policies.models import Invoice, Policy
-from zhibao.errors import DomainError
 
 from ..access import get_scoped_or_404, merchant_required, scoped
 from ..forms import InvoiceFilter, InvoiceRequestForm, LedgerFilter, PolicyFilter

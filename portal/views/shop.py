@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
-from catalogue.timeutil import shanghai_date, shanghai_midnight
 from claims.choices import OPEN_STATES
 from claims.choices import ClaimStatus as S
 from claims.models import Claim
 from claims.services import MERCHANT_EVIDENCE_STATES
+from kernel.errors import DomainError
+from kernel.timeutil import shanghai_date, shanghai_midnight
 from ledger.models import Entry
 from ledger.services import balances
 from merchants import services as merchants
@@ -24,7 +25,6 @@ from notices.services import mark_read
 from policies.choices import InvoiceStatus
 from policies.models import Invoice
 from pricing.services import main_reasons
-from zhibao.errors import DomainError
 
 from ..access import get_scoped_or_404, merchant_required, scoped
 from ..forms import ApplyForm, ShopDetailsForm

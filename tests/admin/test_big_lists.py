@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalogue.models import Insurer
+from kernel.pagination import BoundedPaginator
 from merchants.models import Shop
-from zhibao.pagination import BoundedPaginator
 
 from ..factories import PlanFactory
 from .bulk import claims_like

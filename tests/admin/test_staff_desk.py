@@ -5,10 +5,10 @@ import re
 
 from django.urls import reverse
 
-from catalogue.timeutil import SHANGHAI, shanghai_date
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.models import Buyer, Claim, MerchantReport, NonPerformanceFinding
+from kernel.timeutil import SHANGHAI, shanghai_date
 from ledger.models import Entry
 from merchants.models import Enrolment, ShopChange
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.actors import Actor, Channel, Role
-from catalogue.timeutil import shanghai_date
 from claims import services as claims
+from kernel.actors import Actor, Channel, Role
+from kernel.timeutil import shanghai_date
 from merchants import services as merchants
 from merchants.models import Enrolment, Rate
 from policies import services as policies

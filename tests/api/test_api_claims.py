@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audit.actors import Actor, Channel, Role
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.models import Claim, MerchantReport
+from kernel.actors import Actor, Channel, Role
 from tests.factories import image_upload, member
 
 from .conftest import error_of

@@ -15,12 +15,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.actors import Actor, Channel, Role
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from integrations import services as integration_services
 from integrations import webhooks
 from integrations.models import ApiClient, WebhookAttempt, WebhookDelivery
+from kernel.actors import Actor, Channel, Role
 from notices.services import publish
 from tests.factories import UserFactory, member
 

@@ -4,9 +4,9 @@ shop's merchant cannot open that claim. Screenshots go to test-output/screenshot
 import pytest
 from playwright.sync_api import expect
 
-from audit.actors import Role
 from claims.choices import ClaimStatus as S
 from claims.models import Claim, ReceiptDispute
+from kernel.actors import Role
 from tests.factories import image_upload, member
 from tests.world import World
 

@@ -1,6 +1,6 @@
 import pytest
 
-from audit.actors import Role
+from kernel.actors import Role
 from tests.factories import member
 
 

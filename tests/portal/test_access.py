@@ -6,11 +6,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from audit.actors import Role
-from catalogue.timeutil import shanghai_date
 from claims.choices import ClaimStatus as S
 from claims.choices import Side
 from claims.models import Evidence
+from kernel.actors import Role
+from kernel.timeutil import shanghai_date
 from notices.models import Notice
 from policies import services as policies
 from tests.factories import member

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from catalogue.timeutil import shanghai_date
 from claims.choices import ClaimStatus as S
 from claims.models import ClaimFlag, MerchantReport
+from kernel.timeutil import shanghai_date
 from policies import services as policies
 from policies.models import Invoice, Policy
 

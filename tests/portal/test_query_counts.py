@@ -6,10 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalogue.timeutil import shanghai_date
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.choices import Side
+from kernel.timeutil import shanghai_date
 from policies import services as policies
 from tests.factories import image_upload
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from django.apps import apps
 
 import portal
-from audit.querysets import ScopedQuerySet
 from claims.models import Claim
+from kernel.querysets import ScopedQuerySet
 
 PORTAL = Path(portal.__file__).parent
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from catalogue.timeutil import shanghai_date, shanghai_midnight
 from claims.choices import ClaimStatus as S
+from kernel.timeutil import shanghai_date, shanghai_midnight
 from merchants import services as merchants
 from merchants.choices import RateSource
 from merchants.models import Enrolment, ShopChange

@@ -26,16 +26,16 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from audit.actors import Actor, Channel, Role
 from audit.services import history
 from claims import services as claims
 from claims.choices import CLOSED_UNPAID, Side
 from claims.choices import ClaimStatus as S
 from claims.models import Claim
+from kernel.actors import Actor, Channel, Role
+from kernel.errors import DomainError
 from ledger.models import Entry, EntryKind
 from tests.factories import image_upload
 from tests.world import World
-from zhibao.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,6 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from audit.actors import Role
 from audit.models import Disclosure, TransitionLog
 from audit.services import disclose
 from catalogue.models import Holiday
@@ -27,6 +26,7 @@ from claims.choices import ClaimStatus as S
 from claims.models import Appeal, MerchantReport, NonPerformanceFinding, ReceiptDispute
 from integrations.models import WebhookDelivery
 from integrations.services import issue_client
+from kernel.actors import Role
 from ledger.models import Entry
 from merchants import services as merchants
 from merchants.models import ShopChange

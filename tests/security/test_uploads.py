@@ -19,9 +19,9 @@ from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.choices import Side
 from claims.models import Evidence
+from kernel.errors import DomainError
 from tests.api.conftest import make_api
 from tests.factories import image_upload, mp4_upload
-from zhibao.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.core.validators import URLValidator
 
 from integrations.models import ClientRole
 from integrations.services import issue_client
-from zhibao.errors import DomainError
+from kernel.errors import DomainError
 
 
 class Command(BaseCommand):

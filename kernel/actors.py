@@ -77,7 +77,7 @@ class Actor:
 
 def require(actor, action, table, *, insurer_id=None, shop_id=None):
     """Refuse an action the actor's role may not take (403) or an object outside its scope (404)."""
-    from zhibao.errors import NotFound, RoleRefused
+    from kernel.errors import NotFound, RoleRefused
 
     label, roles = table[action]
     if actor.role not in roles:
