@@ -2,14 +2,12 @@
 integration clients in scope (api.md Webhooks), in the same transaction; merchants' notices are
 e-mailed once it commits."""
 
-from functools import partial
-
 from django.core import mail
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integrations import webhooks
+from kernel.tasks import enqueue
 
 from .models import Audience, Notice
 
@@ -96,15 +94,13 @@ def _dispatch_on_commit(delivery_ids, notice_ids):
     """Once committed, one task message per publication rather than one per channel: a broker
     round trip is a measurable share of a refund request (docs/performance.md). A large batch is
     split so that several workers share its webhooks."""
-    from .tasks import dispatch  # the tasks module imports this one
-
     chunks = [
         delivery_ids[start : start + webhooks.SEND_CHUNK] for start in range(0, len(delivery_ids), webhooks.SEND_CHUNK)
     ]
     for index, chunk in enumerate(chunks or [[]]):
         emails = notice_ids if index == 0 else []
         if chunk or emails:
-            transaction.on_commit(partial(dispatch.delay, chunk, emails))
+            enqueue("notices.tasks.dispatch", chunk, emails)
 
 
 def dispatch(delivery_ids, notice_ids):
