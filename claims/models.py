@@ -83,6 +83,8 @@ class RefundRequest(models.Model):
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     objects = RefundRequestQuerySet.as_manager()
+    # Not stored: on a request just submitted, the claim it opened (services.Opening) or None.
+    opening: object
 
     class Meta:
         verbose_name = _("refund request")
