@@ -35,6 +35,17 @@ def cap_for(claim: Claim) -> Decimal:
     return paid - others
 
 
+def refuse_if_held(claim: Claim, actor: Actor) -> None:
+    """R-ASSIGN-1: a claim held by one reviewer is not decided by another person or client
+    without taking it over first (the admin's "assign to me")."""
+    if claim.assignee_id is not None and claim.assignee_id != actor.user_id:
+        raise Conflict(
+            _("Another reviewer holds this claim: take it over before deciding it."),
+            code="claim_held",
+            rule="R-ASSIGN-1",
+        )
+
+
 def decide(
     claim: Claim,
     outcome: str,
@@ -49,6 +60,7 @@ def decide(
     """R-REV-2, R-REV-3, R-REV-4: the insurer's decision, or its request for more evidence."""
     # Only the insurer side decides here; the one automatic decision is the fast lane (R-REV-6).
     with acting(claim, actor, "decide", now, seen=seen) as (claim, now):
+        refuse_if_held(claim, actor)
         return _decide(claim, outcome, actor, problem_code, approved_amount, (reason or "").strip(), now)
 
 
