@@ -1,17 +1,42 @@
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from .models import TransitionLog
 
+if TYPE_CHECKING:
+    from kernel.actors import Actor
 
-def record_transition(obj, *, transition, source, target, actor, reason="", at=None):
+
+def record_transition(
+    obj: Model,
+    *,
+    transition: str,
+    source: str,
+    target: str,
+    actor: "Actor",
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> TransitionLog:
     """Write the audit row for a state change of `obj` (called inside the changing transaction)."""
     row = transition_row(obj, transition=transition, source=source, target=target, actor=actor, reason=reason, at=at)
     row.save()
     return row
 
 
-def transition_row(obj, *, transition, source, target, actor, reason="", at=None):
+def transition_row(
+    obj: Model,
+    *,
+    transition: str,
+    source: str,
+    target: str,
+    actor: "Actor",
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> TransitionLog:
     """The unsaved audit row of a state change: record_transition saves one, bulk writers many."""
     return TransitionLog(
         content_type=ContentType.objects.get_for_model(obj),
@@ -29,13 +54,13 @@ def transition_row(obj, *, transition, source, target, actor, reason="", at=None
     )
 
 
-def history(obj):
+def history(obj: Model) -> "QuerySet[TransitionLog]":
     return TransitionLog.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk).order_by(
         "at", "id"
     )
 
 
-def version(obj, state):
+def version(obj: Model, state: str) -> str:
     """The version of `obj` a page shows: its state and its last audit row. A page older than
     either is out of date, and an action sent from it is refused."""
     last = history(obj).values_list("pk", flat=True).last() if obj.pk else None
@@ -56,7 +81,9 @@ def histories(objects):
     return rows
 
 
-def apply_transition(obj, name, actor, *, at, reason="", **kwargs):
+def apply_transition(
+    obj: Model, name: str, actor: "Actor", *, at: dt.datetime, reason: str = "", **kwargs: Any
+) -> TransitionLog:
     """Run the FSM transition `name` on `obj`, save it, and write its audit row.
 
     Every transition method takes `at` and `reason` (what the audit row records) and may take more.
@@ -76,7 +103,7 @@ def apply_transition(obj, name, actor, *, at, reason="", **kwargs):
     return record_transition(obj, transition=name, source=source, target=obj.status, actor=actor, reason=reason, at=at)
 
 
-def run_transition(obj, name, *, at, reason="", **kwargs):
+def run_transition(obj: Model, name: str, *, at: dt.datetime, reason: str = "", **kwargs: Any) -> str:
     """Run the FSM transition `name` on `obj` in memory only, refused exactly as apply_transition
     refuses it; returns the state it left. Bulk writers save the objects and their audit rows
     (transition_row) themselves, on rows they hold locked."""

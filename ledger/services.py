@@ -1,6 +1,7 @@
 """Writing and reading the ledger (R-PAY-4, R-PAY-5)."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -43,7 +44,7 @@ def entry(
     )
 
 
-def post(kind, **fields):
+def post(kind: str, **fields: Any) -> Entry:
     """Write one entry. A second entry the constraints forbid raises Conflict and writes nothing."""
     return post_many([entry(kind, **fields)])[0]
 

@@ -2,6 +2,10 @@
 integration clients in scope (api.md Webhooks), in the same transaction; merchants' notices are
 e-mailed once it commits."""
 
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
 from django.core import mail
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,17 +19,17 @@ DEFAULT_AUDIENCES = (Audience.MERCHANT, Audience.INSURER)
 
 
 def publish(
-    event_type,
-    message,
+    event_type: str,
+    message: str,
     *,
-    shop_id,
-    insurer_id,
-    claim_id=None,
-    policy_id=None,
-    data=None,
-    audiences=DEFAULT_AUDIENCES,
-    at=None,
-):
+    shop_id: int | None,
+    insurer_id: int | None,
+    claim_id: int | None = None,
+    policy_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    audiences: Sequence[str] = DEFAULT_AUDIENCES,
+    at: dt.datetime | None = None,
+) -> list[Notice]:
     """One notice per audience. `data` must be fit for every audience named: callers never put
     screening thresholds or staff identities in it."""
     return publish_many(
