@@ -94,12 +94,12 @@ def who_may(action: str) -> str:
     return _rule(action)[0]
 
 
-def is_open(claim, role: Role, action: str) -> bool:
+def is_open(claim, role: str, action: str) -> bool:
     """Whether `role` may take `action` (a key of MOVES or WHILE) on `claim` now."""
     who, when = _rule(action)
     return role in TRANSITIONS[who][1] and any(can_proceed(getattr(claim, name)) for name in when)
 
 
-def open_actions(claim, role: Role) -> set[str]:
+def open_actions(claim, role: str) -> set[str]:
     """The moves and the stateless actions `role` may take on `claim` now."""
     return {action for action in (*MOVES, *WHILE) if is_open(claim, role, action)}
