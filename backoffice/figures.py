@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy
 from catalogue.models import Insurer, Plan
 from claims.figures import service_figures
 from claims.models import Claim
+from kernel.csv import csv_response
 from kernel.money import to_fen
 from kernel.timeutil import shanghai_date, shanghai_midnight
 from ledger.models import Entry
 from merchants.models import Shop
 
-from .exports import csv_response
 from .review import reason_label
 from .scoping import actor_for
 

@@ -7,9 +7,9 @@ import io
 import pytest
 from django.urls import reverse
 
-from backoffice.exports import cell
 from claims import services as claims
 from claims.choices import ClaimStatus as S
+from kernel.csv import cell
 from ledger.models import Entry
 
 from .helpers import claim_of_other_insurer
