@@ -1,4 +1,7 @@
-"""What every portal list does: one page at a time, or all of it as CSV."""
+"""What every portal list does: filtered by its FilterSet, one page at a time, or all of it as CSV."""
+
+from django.contrib import messages
+from django.utils.translation import gettext as _
 
 from kernel.csv import MERCHANT, columns_for, export
 from kernel.pagination import BoundedPaginator, page_number
@@ -6,6 +9,32 @@ from kernel.pagination import BoundedPaginator, page_number
 from .shortcuts import page
 
 PAGE_SIZE = 25
+
+
+class Filters:
+    """A list's FilterSet (the one the API uses) as the portal shows it: the fields the portal
+    offers (`portal_fields`), and `qs`, the rows. A value that is not understood is left out of
+    the filtering and said so, beside its field and in a message: the page never fails."""
+
+    def __init__(self, request, filterset_class, queryset):
+        self.filterset = filterset_class(request.GET, queryset=queryset, request=request)
+        form = self.filterset.form
+        self.fields = [form[name] for name in filterset_class.portal_fields]
+        if not self.filterset.is_valid():
+            labels = ", ".join(str(form.fields[name].label or name) for name in form.errors)
+            messages.warning(request, _("These filters were not understood and were left out: %s.") % labels)
+
+    def __iter__(self):
+        return iter(self.fields)
+
+    @property
+    def qs(self):
+        return self.filterset.qs
+
+    @property
+    def active(self):
+        data = getattr(self.filterset.form, "cleaned_data", {})
+        return any(value not in ("", None, False, []) for value in data.values())
 
 
 def paginate(request, queryset, per_page=PAGE_SIZE):

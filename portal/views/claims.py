@@ -13,6 +13,7 @@ from claims import services
 from claims.choices import ClaimStatus as S
 from claims.choices import ReceiptRejection, Side
 from claims.columns import CLAIM_COLUMNS, REFUND_REQUEST_COLUMNS
+from claims.filters import ClaimFilterSet, RefundRequestFilterSet
 from claims.models import Appeal, Claim, ReceiptDispute, RefundRequest
 from claims.services import MERCHANT_EVIDENCE_STATES
 from claims.workflow import DEADLINES
@@ -21,8 +22,8 @@ from ledger.models import Entry
 from notices.models import Notice
 
 from ..access import get_scoped_or_404, merchant_required, scoped
-from ..forms import ClaimFilter, RefundFilter, RejectReceiptForm, ReportBuyerForm
-from ..lists import filtered_list
+from ..forms import RejectReceiptForm, ReportBuyerForm
+from ..lists import Filters, filtered_list
 from ..shortcuts import form_error, page, perform
 
 CLAIM_RELATED = ("refund_request", "sub_order", "policy", "plan")
@@ -49,14 +50,16 @@ def _to_claim(claim):
 @merchant_required
 def refund_list(request):
     """R-ROUTE-3: every request with its business type, filterable by it."""
-    filters = RefundFilter(request.GET)
-    requests = filters.filter(
+    filters = Filters(
+        request,
+        RefundRequestFilterSet,
         scoped(request, RefundRequest)
         .select_related("sub_order")
         .prefetch_related(
             Prefetch("claim", queryset=scoped(request, Claim).only("id", "claim_id", "status", "refund_request_id"))
-        )
+        ),
     )
+    requests = filters.qs
     return filtered_list(
         request,
         "portal/refund_list.html",
@@ -71,8 +74,8 @@ def refund_list(request):
 
 @merchant_required
 def claim_list(request):
-    filters = ClaimFilter(request.GET)
-    claims = filters.filter(scoped(request, Claim).select_related("sub_order"))
+    filters = Filters(request, ClaimFilterSet, scoped(request, Claim).select_related("sub_order"))
+    claims = filters.qs
     return filtered_list(
         request,
         "portal/claim_list.html",

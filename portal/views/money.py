@@ -10,16 +10,18 @@ from catalogue.models import Insurer, Plan
 from claims.models import Claim
 from kernel.errors import DomainError
 from ledger.columns import ENTRY_COLUMNS
+from ledger.filters import EntryFilterSet
 from ledger.models import Entry
 from ledger.services import balances
 from merchants.models import Shop
 from policies import services
 from policies.columns import INVOICE_COLUMNS, POLICY_COLUMNS
+from policies.filters import InvoiceFilterSet, PolicyFilterSet
 from policies.models import Invoice, Policy
 
 from ..access import get_scoped_or_404, merchant_required, scoped
-from ..forms import InvoiceFilter, InvoiceRequestForm, LedgerFilter, PolicyFilter
-from ..lists import filtered_list, paginate
+from ..forms import InvoiceRequestForm
+from ..lists import Filters, filtered_list, paginate
 from ..shortcuts import form_error, page
 from .claims import report_buyer
 
@@ -35,12 +37,12 @@ def _policies(request):
 
 @merchant_required
 def policy_list(request):
-    filters = PolicyFilter(request.GET)
+    filters = Filters(request, PolicyFilterSet, _policies(request))
     return filtered_list(
         request,
         "portal/policy_list.html",
         filters,
-        filters.filter(_policies(request)),
+        filters.qs,
         csv=(
             "policies",
             POLICY_COLUMNS,
@@ -72,12 +74,12 @@ def report_policy_buyer(request, policy_no):
 @merchant_required
 def ledger(request):
     """R-PAY-4: every movement of the shop's money and points, and the totals they add up to."""
-    filters = LedgerFilter(request.GET)
+    filters = Filters(request, EntryFilterSet, scoped(request, Entry))
     return filtered_list(
         request,
         "portal/ledger.html",
         filters,
-        filters.filter(scoped(request, Entry)).select_related("plan", "policy", "claim"),
+        filters.qs.select_related("plan", "policy", "claim"),
         csv=(
             "ledger",
             ENTRY_COLUMNS,
@@ -95,12 +97,12 @@ def _totals(entries):
 
 @merchant_required
 def invoice_list(request):
-    filters = InvoiceFilter(request.GET)
+    filters = Filters(request, InvoiceFilterSet, scoped(request, Invoice).select_related("insurer"))
     return filtered_list(
         request,
         "portal/invoice_list.html",
         filters,
-        filters.filter(scoped(request, Invoice).select_related("insurer")),
+        filters.qs,
         csv=(
             "invoices",
             INVOICE_COLUMNS,

@@ -11,7 +11,7 @@ from claims.choices import ClaimStatus, Kind, Outcome
 from claims.workflow import DEADLINES
 
 from .evidence import EvidenceSerializer
-from .fields import CommaSeparatedChoices, Money, Time, ident, related_row
+from .fields import Money, Time, related_row
 
 
 class ReturnShipmentInput(serializers.Serializer):
@@ -48,16 +48,6 @@ class ReceiptInput(serializers.Serializer):
 
 class EmptyInput(serializers.Serializer):
     pass
-
-
-class ClaimFilter(serializers.Serializer):
-    status = CommaSeparatedChoices(
-        ClaimStatus.choices, required=False, help_text=_("One state of domain.md §14, or several separated by commas.")
-    )
-    updated_since = Time(required=False)
-    sub_order_id = ident(required=False)
-    refund_id = ident(required=False)
-    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
 
 
 class DecisionSerializer(serializers.Serializer):

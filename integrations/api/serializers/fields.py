@@ -1,17 +1,13 @@
 """The API's field types: times with their offset, money, ids, comma-separated choices."""
 
-import datetime as dt
-
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from kernel.filters import EARLIEST, LATEST
 from kernel.timeutil import SHANGHAI
 
 MAX_BATCH = 1000
-# Event times outside this span are typing mistakes, and would overflow the deadline arithmetic.
-EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 
 
 class Time(serializers.DateTimeField):
@@ -43,19 +39,6 @@ class Money(serializers.DecimalField):
 
 def ident(**kwargs):
     return serializers.CharField(max_length=64, **kwargs)
-
-
-class CommaSeparatedChoices(serializers.CharField):
-    def __init__(self, choices, **kwargs):
-        self.choices = [value for value, _label in choices]
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        values = [v.strip() for v in super().to_internal_value(data).split(",") if v.strip()]
-        unknown = [v for v in values if v not in self.choices]
-        if unknown:
-            raise serializers.ValidationError(_("Unknown: %s.") % ", ".join(unknown))
-        return values
 
 
 def related_row(obj, name):

@@ -3,11 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .fields import Money, Time, ident
-
-
-class PolicyFilter(serializers.Serializer):
-    sub_order_id = ident(required=False)
+from .fields import Money, Time
 
 
 class PolicySerializer(serializers.Serializer):

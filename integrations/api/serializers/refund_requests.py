@@ -27,11 +27,6 @@ class RefundRequestInput(serializers.Serializer):
     )
 
 
-class RefundRequestFilter(serializers.Serializer):
-    sub_order_id = ident(required=False)
-    business_type = serializers.ChoiceField(choices=BusinessType.choices, required=False)
-
-
 class RefundRequestSerializer(serializers.Serializer):
     refund_id = serializers.CharField()
     sub_order_id = serializers.CharField(source="sub_order.sub_order_id")

@@ -3,49 +3,38 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample
 from drf_spectacular.utils import extend_schema as schema
-from rest_framework import generics
 from rest_framework.response import Response
 
 from claims import services as claims
+from claims.filters import ClaimFilterSet
+from claims.models import Claim
 from integrations.idempotency import idempotent
 
-from ..pagination import NewestFirst
 from ..schema import action_schema, errors
 from ..serializers.claims import (
     AppealInput,
     AtInput,
-    ClaimFilter,
     ClaimSerializer,
     DecisionInput,
     EmptyInput,
     ReceiptInput,
     ReturnShipmentInput,
 )
-from .base import INSURER, MERCHANT, PLATFORM, ApiView, parse
-from .loaders import attach_history, changed_since, claim_out, claims_for
+from .base import INSURER, MERCHANT, PLATFORM, ApiListView, ApiView, parse
+from .loaders import attach_history, claim_out, claims_for
 
 
-class ClaimListView(ApiView, generics.ListAPIView):
-    pagination_class = NewestFirst
+class ClaimListView(ApiListView):
     serializer_class = ClaimSerializer
+    queryset = Claim.objects.none()  # the schema's model; rows come from the loaders
+    filterset_class = ClaimFilterSet
 
     @schema(
         operation_id="claims_list",
-        parameters=[ClaimFilter],
         responses={200: ClaimSerializer(many=True), **errors(400)},
     )
     def get(self, request):
-        filters = parse(ClaimFilter, request.query_params)
-        since = filters.pop("updated_since", None)
-        lookups = {
-            "status": "status__in",
-            "sub_order_id": "sub_order__sub_order_id",
-            "refund_id": "refund_request__refund_id",
-            "kind": "kind",
-        }
-        queryset = claims_for(self.actor).filter(**{lookups[name]: value for name, value in filters.items()})
-        if since:
-            queryset = queryset.filter(changed_since(since))
+        queryset = self.filter_queryset(claims_for(self.actor))
         page = attach_history(self.paginate_queryset(queryset))
         return self.get_paginated_response(ClaimSerializer(page, many=True, context=self.get_serializer_context()).data)
 

@@ -1,6 +1,6 @@
 """What the answers load, in a fixed number of queries whatever the number of rows."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import histories
@@ -42,16 +42,6 @@ def policies_for(actor):
         .select_related("sub_order", "shop", "plan", "insurer")
         # `status` too: the FSM mixin reads it when a claim is loaded.
         .prefetch_related(Prefetch("claims", queryset=Claim.objects.only("id", "claim_id", "policy_id", "status")))
-    )
-
-
-def changed_since(moment):
-    """A claim whose representation changed since `moment`: its own row, or a flag or an evidence
-    file added beside it (those do not touch the claim's row)."""
-    return (
-        Q(updated_at__gte=moment)
-        | Exists(ClaimFlag.objects.filter(claim=OuterRef("pk"), raised_at__gte=moment))
-        | Exists(Evidence.objects.filter(claim=OuterRef("pk"), uploaded_at__gte=moment))
     )
 
 

@@ -2,33 +2,29 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema as schema
-from rest_framework import generics
 from rest_framework.response import Response
 
 from kernel.errors import NotFound
+from policies.filters import PolicyFilterSet
+from policies.models import Policy
 
-from ..pagination import NewestFirst
 from ..schema import errors
-from ..serializers.policies import PolicyFilter, PolicySerializer
-from .base import ApiView, parse
+from ..serializers.policies import PolicySerializer
+from .base import ApiListView, ApiView
 from .loaders import policies_for
 
 
-class PolicyListView(ApiView, generics.ListAPIView):
-    pagination_class = NewestFirst
+class PolicyListView(ApiListView):
     serializer_class = PolicySerializer
+    queryset = Policy.objects.none()  # the schema's model; rows come from the loaders
+    filterset_class = PolicyFilterSet
 
     @schema(
         operation_id="policies_list",
-        parameters=[PolicyFilter],
         responses={200: PolicySerializer(many=True), **errors(400)},
     )
     def get(self, request):
-        filters = parse(PolicyFilter, request.query_params)
-        queryset = policies_for(self.actor)
-        if "sub_order_id" in filters:
-            queryset = queryset.filter(sub_order__sub_order_id=filters["sub_order_id"])
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(self.filter_queryset(policies_for(self.actor)))
         return self.get_paginated_response(PolicySerializer(page, many=True).data)
 
 

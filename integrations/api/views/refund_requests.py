@@ -6,39 +6,32 @@ from drf_spectacular.utils import (
     OpenApiResponse,
 )
 from drf_spectacular.utils import extend_schema as schema
-from rest_framework import generics
 from rest_framework.response import Response
 
 from claims import services as claims
+from claims.filters import RefundRequestFilterSet
 from claims.models import RefundRequest
 from integrations.idempotency import idempotent
 from kernel.errors import NotFound
 
-from ..pagination import NewestFirst
 from ..schema import IDEMPOTENCY_KEY, errors
-from ..serializers.refund_requests import RefundRequestFilter, RefundRequestInput, RefundRequestSerializer
-from .base import PLATFORM, ApiView, parse
+from ..serializers.refund_requests import RefundRequestInput, RefundRequestSerializer
+from .base import PLATFORM, ApiListView, ApiView, parse
 from .loaders import attach_history, new_refund_request_out, refund_request_out, refund_requests_for
 
 
-class RefundRequestsView(ApiView, generics.ListAPIView):
+class RefundRequestsView(ApiListView):
     roles = {"POST": PLATFORM}
-    pagination_class = NewestFirst
     serializer_class = RefundRequestSerializer
+    queryset = RefundRequest.objects.none()  # the schema's model; rows come from the loaders
+    filterset_class = RefundRequestFilterSet
 
     @schema(
         operation_id="refund_requests_list",
-        parameters=[RefundRequestFilter],
         responses={200: RefundRequestSerializer(many=True), **errors(400)},
     )
     def get(self, request):
-        filters = parse(RefundRequestFilter, request.query_params)
-        queryset = refund_requests_for(self.actor)
-        if "sub_order_id" in filters:
-            queryset = queryset.filter(sub_order__sub_order_id=filters["sub_order_id"])
-        if "business_type" in filters:
-            queryset = queryset.filter(business_type=filters["business_type"])
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(self.filter_queryset(refund_requests_for(self.actor)))
         attach_history(getattr(request_, "claim", None) for request_ in page)
         return self.get_paginated_response(
             RefundRequestSerializer(page, many=True, context=self.get_serializer_context()).data
