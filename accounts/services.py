@@ -3,12 +3,11 @@
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from kernel.actors import Role
-
 from .models import Membership
+from .roles import ROLE_PERMISSIONS
 
-# Each back-office role has a group of the same name (created by backoffice's migration 0002).
-STAFF_GROUPS = (Role.REVIEWER, Role.SUPERVISOR, Role.SERVICE_STAFF)
+# Each back-office role has a group of the same name, holding the permissions of accounts/roles.py.
+STAFF_GROUPS = tuple(ROLE_PERMISSIONS)
 
 
 @transaction.atomic
