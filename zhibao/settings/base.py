@@ -4,11 +4,16 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from zhibao.env import env, env_bool, env_int, env_list
+
+# Generic Django classes written with their type arguments (DecimalField[...], Paginator[...]) also work at
+# run time, not only under mypy.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("ZHIBAO_VAR_DIR", str(BASE_DIR / "var")))
