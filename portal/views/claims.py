@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from audit.services import history
 from claims import services
+from claims.choices import CLOSED_STATES, ReceiptRejection, Side
 from claims.choices import ClaimStatus as S
-from claims.choices import ReceiptRejection, Side
+from claims.feedback import RatingSource
 from claims.models import Appeal, Claim, ReceiptDispute, RefundRequest
 from claims.services import MERCHANT_EVIDENCE_STATES
 from claims.workflow import DEADLINES
@@ -20,7 +21,7 @@ from ledger.models import Entry
 from notices.models import Notice
 
 from ..access import get_scoped_or_404, merchant_required, scoped
-from ..forms import ClaimFilter, RefundFilter, RejectReceiptForm, ReportBuyerForm
+from ..forms import ClaimFilter, RatingForm, RefundFilter, RejectReceiptForm, ReportBuyerForm
 from ..lists import filtered_list
 from ..shortcuts import form_error, page, perform
 
@@ -144,6 +145,9 @@ def claim_detail(request, claim_id):
             .first(),
             "can_remind": claim.status == S.AWAITING_RETURN,
             "can_check_receipt": claim.status in MERCHANT_EVIDENCE_STATES,
+            # R-KPI-2: once closed, the merchant may rate the handling, once.
+            "my_rating": claim.ratings.filter(source=RatingSource.MERCHANT).first(),
+            "rating_form": RatingForm() if claim.status in CLOSED_STATES else None,
         },
     )
 

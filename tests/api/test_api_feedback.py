@@ -94,4 +94,5 @@ def test_r_kpi_2_a_missing_or_non_numeric_rating_is_400(world, platform, body):
 @pytest.mark.parametrize("client", ["insurer", "merchant"])
 def test_r_kpi_2_only_the_platform_reports_the_buyers_rating(world, request, client):
     claim = world.in_state(S.REJECTED)
-    assert request.getfixturevalue(client).post(f"claims/{claim.claim_id}/satisfaction", {"rating": 3}).status_code == 403
+    answer = request.getfixturevalue(client).post(f"claims/{claim.claim_id}/satisfaction", {"rating": 3})
+    assert answer.status_code == 403
