@@ -25,8 +25,8 @@ from kernel.timeutil import shanghai_date, shanghai_midnight
 from ledger.models import Entry
 from merchants.models import Shop
 
+from .display import reason_label
 from .exports import csv_response
-from .review import reason_label
 from .scoping import actor_for
 
 GROUP_CHOICES = [("plan", gettext_lazy("Plan")), ("insurer", gettext_lazy("Insurer")), ("shop", gettext_lazy("Shop"))]

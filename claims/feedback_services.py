@@ -52,6 +52,11 @@ def notes_for(claim: Claim, actor: Actor) -> list[ClaimNote]:
     return list(claim.notes.all())
 
 
+def may_rate(claim: Claim) -> bool:
+    """R-KPI-2: a claim is rated after it closes."""
+    return claim.status in CLOSED_STATES
+
+
 def rate(
     claim: Claim, actor: Actor, rating: int, comment: str = "", *, now: dt.datetime | None = None
 ) -> Rating:
@@ -59,7 +64,7 @@ def rate(
     rates the handling, each once, from 1 to 5."""
     require(actor, "rate_claim", TRANSITIONS, insurer_id=claim.insurer_id, shop_id=claim.shop_id)
     source = RatingSource.MERCHANT if actor.role == Role.MERCHANT else RatingSource.BUYER
-    if claim.status not in CLOSED_STATES:
+    if not may_rate(claim):
         raise TransitionRefused(
             _("A claim can be rated only once it is closed; it is %(state)s.") % {"state": claim.get_status_display()},
             code="claim_not_closed",
