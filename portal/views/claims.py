@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 from audit.services import history
 from claims import services
 from claims.choices import ReceiptRejection, Side
+from claims.feedback import RatingSource
+from claims.feedback_services import may_rate
 from claims.models import Appeal, Claim, ReceiptDispute, RefundRequest
 from claims.workflow import DEADLINES, is_open, open_actions
 from kernel.errors import DomainError
@@ -18,7 +20,7 @@ from ledger.models import Entry
 from notices.models import Notice
 
 from ..access import get_scoped_or_404, merchant_required, scoped
-from ..forms import ClaimFilter, RefundFilter, RejectReceiptForm, ReportBuyerForm
+from ..forms import ClaimFilter, RatingForm, RefundFilter, RejectReceiptForm, ReportBuyerForm
 from ..lists import filtered_list
 from ..shortcuts import form_error, page, perform
 
@@ -143,6 +145,9 @@ def claim_detail(request, claim_id):
             .first(),
             "can_remind": "remind_buyer" in actions,
             "can_check_receipt": "confirm_receipt" in actions,
+            # R-KPI-2: once closed, the merchant may rate the handling, once.
+            "my_rating": claim.ratings.filter(source=RatingSource.MERCHANT).first(),
+            "rating_form": RatingForm() if may_rate(claim) else None,
         },
     )
 
