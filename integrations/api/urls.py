@@ -2,6 +2,7 @@
 
 from django.urls import re_path
 
+from . import feedback
 from .views import buyer_reports, claims, evidence, orders, policies, refund_requests
 
 app_name = "api"
@@ -32,5 +33,7 @@ urlpatterns = [
     route(CLAIM + "/decision", claims.DecisionView, "decision"),
     route(CLAIM + "/receipt", claims.ReceiptView, "receipt"),
     route(CLAIM + "/remind-buyer", claims.RemindBuyerView, "remind-buyer"),
+    route(CLAIM + "/notes", feedback.NotesView, "notes"),
+    route(CLAIM + "/satisfaction", feedback.SatisfactionView, "satisfaction"),
     route("buyer-reports", buyer_reports.BuyerReportsView, "buyer-reports"),
 ]

@@ -12,6 +12,8 @@ from audit.services import history
 from claims import services
 from claims.choices import ReceiptRejection, Side
 from claims.columns import CLAIM_COLUMNS, REFUND_REQUEST_COLUMNS
+from claims.feedback import RatingSource
+from claims.feedback_services import may_rate
 from claims.filters import ClaimFilterSet, RefundRequestFilterSet
 from claims.models import Appeal, Claim, ReceiptDispute, RefundRequest
 from claims.workflow import DEADLINES, is_open, open_actions
@@ -20,7 +22,7 @@ from ledger.models import Entry
 from notices.models import Notice
 
 from ..access import get_scoped_or_404, merchant_required, scoped
-from ..forms import RejectReceiptForm, ReportBuyerForm
+from ..forms import RatingForm, RejectReceiptForm, ReportBuyerForm
 from ..lists import Filters, filtered_list
 from ..shortcuts import form_error, page, perform
 
@@ -115,6 +117,9 @@ def claim_detail(request, claim_id):
             .first(),
             "can_remind": "remind_buyer" in actions,
             "can_check_receipt": "confirm_receipt" in actions,
+            # R-KPI-2: once closed, the merchant may rate the handling, once.
+            "my_rating": claim.ratings.filter(source=RatingSource.MERCHANT).first(),
+            "rating_form": RatingForm() if may_rate(claim) else None,
         },
     )
 

@@ -4,7 +4,8 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import histories
-from claims.models import Claim, ClaimFlag, Decision, Evidence, RefundRequest
+from claims.models import Claim, ClaimFlag, ClaimNote, Decision, Evidence, RefundRequest
+from claims.workflow import TRANSITIONS
 from kernel.errors import NotFound
 from policies.models import Policy
 
@@ -19,9 +20,14 @@ CLAIM_PREFETCH = (
     Prefetch("decisions", queryset=Decision.objects.all(), to_attr="api_decisions"),
 )
 
+NOTE_READERS = TRANSITIONS["add_note"][1]
+
 
 def claims_for(actor):
-    return Claim.objects.for_actor(actor).select_related(*CLAIM_RELATED).prefetch_related(*CLAIM_PREFETCH)
+    claims_ = Claim.objects.for_actor(actor).select_related(*CLAIM_RELATED).prefetch_related(*CLAIM_PREFETCH)
+    if actor.role in NOTE_READERS:  # R-NOTE-2: the notes are loaded only for those who may read them
+        claims_ = claims_.prefetch_related(Prefetch("notes", queryset=ClaimNote.objects.all(), to_attr="api_notes"))
+    return claims_
 
 
 def refund_requests_for(actor):
