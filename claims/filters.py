@@ -62,7 +62,7 @@ class ClaimFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Claim
-        fields = []
+        fields: list[str] = []
 
     def filter_status(self, queryset, name, values):
         states = {state for value in values for state in GROUPS.get(value, (value,))}
@@ -99,7 +99,7 @@ class RefundRequestFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = RefundRequest
-        fields = []
+        fields: list[str] = []
 
     def search(self, queryset, name, q):
         return queryset.filter(Q(refund_id__icontains=q) | Q(sub_order__sub_order_id__icontains=q))

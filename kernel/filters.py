@@ -43,7 +43,7 @@ class ChoicesField(forms.CharField):
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class ChoicesFilter(django_filters.Filter):
+class ChoicesFilter(django_filters.Filter):  # type: ignore[misc]  # django-filter is untyped
     """Rows whose `field_name` is any of the given values."""
 
     field_class = ChoicesField
@@ -79,5 +79,5 @@ class AwareDateTimeField(forms.DateTimeField):
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
-class AwareDateTimeFilter(django_filters.Filter):
+class AwareDateTimeFilter(django_filters.Filter):  # type: ignore[misc]  # django-filter is untyped
     field_class = AwareDateTimeField

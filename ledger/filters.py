@@ -21,4 +21,4 @@ class EntryFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Entry
-        fields = []
+        fields: list[str] = []

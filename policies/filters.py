@@ -22,7 +22,7 @@ class PolicyFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Policy
-        fields = []
+        fields: list[str] = []
 
     def search(self, queryset, name, q):
         return queryset.filter(Q(sub_order__sub_order_id__icontains=q) | Q(policy_no__icontains=q))
@@ -38,4 +38,4 @@ class InvoiceFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Invoice
-        fields = []
+        fields: list[str] = []
