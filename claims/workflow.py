@@ -40,6 +40,8 @@ TRANSITIONS = {
     "record_finding": (_("Record non-performance finding"), STAFF),
     "audit_automatic_decision": (_("Audit automatic decision"), INSURER_SIDE),
     "timeout": (_("Timer"), TIMER),
+    "add_note": (_("Write an internal note"), INSURER_SIDE | STAFF),
+    "rate_claim": (_("Rate the claim's handling"), {Role.PLATFORM, Role.MERCHANT}),
 }
 
 # The clock that runs in each state, and the column that holds its deadline (api.md `deadlines`).

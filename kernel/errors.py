@@ -3,7 +3,7 @@
 Interfaces (API, admin, portal) translate these; services never know which one called them.
 """
 
-from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db.models import Model
 from django.utils.functional import Promise
@@ -19,7 +19,7 @@ class DomainError(Exception):
         message: str | Promise,
         *,
         code: str | None = None,
-        fields: Mapping[str, Sequence[str | Promise]] | None = None,
+        fields: dict[str, Any] | None = None,
         rule: str | None = None,
     ) -> None:
         self.rule = rule
@@ -29,7 +29,7 @@ class DomainError(Exception):
         self.message = str(message)
         if code:
             self.code = code
-        self.fields: Mapping[str, Sequence[str | Promise]] = fields or {}
+        self.fields = fields or {}
 
 
 class RuleViolation(DomainError):
@@ -60,7 +60,7 @@ class NotFound(DomainError):
     code = "not_found"
 
 
-def transition_refused(obj: Model, action: str, state: str) -> TransitionRefused:
+def transition_refused(obj: Model, action: str | Promise, state: str | Promise) -> TransitionRefused:
     return TransitionRefused(
         _("%(action)s is not allowed while %(object)s is %(state)s.")
         % {"action": action, "object": obj._meta.verbose_name, "state": state}

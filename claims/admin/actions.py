@@ -11,6 +11,8 @@ from backoffice.actions import ActionForm, ObjectAction, ReasonForm
 from catalogue.taxonomy import ProblemCode
 from claims import services as claims
 from claims.choices import AppealOutcome, DisputeOutcome, FindingKind, Flag, Outcome
+from claims.feedback import NOTE_MAX_LENGTH
+from claims.feedback_services import add_note
 from claims.workflow import TRANSITIONS, is_open, who_may
 
 REVIEW = "backoffice.review_claims"
@@ -59,6 +61,15 @@ class NoteForm(ActionForm):
     note = forms.CharField(label=gettext_lazy("Why"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class InternalNoteForm(ActionForm):
+    text = forms.CharField(
+        label=gettext_lazy("Internal note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Kept in the claim's history; never shown to the merchant or the buyer."),
+    )
+
+
 class AuditForm(ActionForm):
     outcome = forms.CharField(label=gettext_lazy("What the audit found"), max_length=200)
 
@@ -95,6 +106,11 @@ def decide_as(outcome):
 def assign_to_me(claim, actor, request, data):
     claims.assign(claim, request.user, actor)
     return _("Claim %s is yours.") % claim.claim_id
+
+
+def _add_note(claim, actor, request, data):
+    add_note(claim, actor, data["text"])
+    return _("Note added to claim %s.") % claim.claim_id
 
 
 def _audit(claim, actor, request, data):
@@ -244,5 +260,14 @@ CLAIM_ACTIONS = (
         when=_refund_finding_open,
         help=gettext_lazy("The merchant owes the buyer the plan's non-performance points, once (R-PEN-1)."),
         tone="danger",
+    ),
+    # R-NOTE-2: any state; the roles come from the workflow table (the insurer's side, service staff).
+    ObjectAction(
+        "add_note",
+        gettext_lazy("Add the note"),
+        InternalNoteForm,
+        _add_note,
+        "claims.view_claim",
+        (TRANSITIONS, "add_note"),
     ),
 )

@@ -9,6 +9,7 @@ from backoffice.display import countdown, reason_label
 from backoffice.scoping import actor_for
 from claims.choices import ClaimStatus as S
 from claims.choices import EvidenceKind, Side
+from claims.feedback_services import notes_for
 from claims.models import Claim
 from ledger.models import Entry
 
@@ -62,7 +63,9 @@ def review_context(model_admin, request, claim, bound=None):
         "findings": list(claim.findings.all()),
         "entries": list(Entry.objects.filter(claim=claim).order_by("created_at")),
         "assign_form": next((f for f in forms_ if f["action"].name == "assign"), None),
-        "action_forms": [f for f in forms_ if f["action"].name != "assign"],
+        "note_form": next((f for f in forms_ if f["action"].name == "add_note"), None),
+        "notes": notes_for(claim, actor),
+        "action_forms": [f for f in forms_ if f["action"].name not in ("assign", "add_note")],
         "assigned_to_other": claim.assignee_id not in (None, request.user.pk),
         "next_claim": next_claim,
         "has_view_permission": True,
