@@ -64,6 +64,18 @@ class Flag(models.TextChoices):
     REFUND_OVERDUE = "refund_overdue", _("Refund overdue")
 
 
+# R-REV-7: the only flags a merchant sees, in every channel (portal, merchant API clients, their
+# webhooks, notices and e-mails): those about the merchant's own side. Screening flags rest on other
+# shops' claims and the SLA flags on the insurer's own clock. A payout_failed flag (R-PAY-6) joins
+# this set when it is added to Flag. ClaimFlag.objects.seen_by and merchant_may_see read it.
+MERCHANT_FLAGS = frozenset({Flag.MERCHANT_REPORTED, Flag.REFUND_OVERDUE})
+
+
+def merchant_may_see(code: str) -> bool:
+    """R-REV-7: whether a flag with this code may reach a merchant."""
+    return code in MERCHANT_FLAGS
+
+
 class ReceiptRejection(models.TextChoices):
     MISSING_ITEMS = "missing_items", _("Missing items (少件)")
     EMPTY_PARCEL = "empty_parcel", _("Empty parcel (空包裹)")
