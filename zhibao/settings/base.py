@@ -251,7 +251,7 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "zhibao@localhost")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "integrations.api.schema.ContractSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["integrations.authentication.IsApiClient"],
     "DEFAULT_THROTTLE_CLASSES": ["integrations.authentication.ClientRateThrottle"],
