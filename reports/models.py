@@ -20,6 +20,13 @@ class BordereauQuerySet(AppendOnlyQuerySet, ScopedQuerySet):
         return self.filter(insurer_id=insurer_id, period=str(period), kind=kind).order_by("-version").first()
 
 
+# The two files of a bordereau, by the name the admin and the API ask for them.
+FORMATS = {
+    "csv": ("csv_file", "text/csv; charset=utf-8"),
+    "xlsx": ("xlsx_file", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
 def bordereau_path(instance, filename):
     return f"bordereaux/{instance.insurer.code}/{instance.period}/{filename}"
 
@@ -63,3 +70,8 @@ class Bordereau(AppendOnlyModel):
     @property
     def file_name(self):
         return f"bordereau-{self.insurer.code}-{self.period}-{self.kind}-v{self.version}"
+
+    def download(self, format):
+        """(opened file, content type, download name) of the file in `format` (csv or xlsx)."""
+        field, content_type = FORMATS[format]
+        return getattr(self, field).open("rb"), content_type, f"{self.file_name}.{format}"

@@ -2,6 +2,8 @@
 
 from django.urls import re_path
 
+from reports import api as bordereaux
+
 from . import views
 
 app_name = "api"
@@ -33,4 +35,5 @@ urlpatterns = [
     route(CLAIM + "/receipt", views.ReceiptView, "receipt"),
     route(CLAIM + "/remind-buyer", views.RemindBuyerView, "remind-buyer"),
     route("buyer-reports", views.BuyerReportsView, "buyer-reports"),
+    *bordereaux.urlpatterns,
 ]
