@@ -14,7 +14,6 @@ from backoffice.scoping import ReadOnlyAdmin
 from .models import FORMATS, Bordereau
 
 
-
 @admin.register(Bordereau)
 class BordereauAdmin(ReadOnlyAdmin):
     list_display = (

@@ -60,7 +60,9 @@ def test_bordereau_totals_equal_the_ledger_for_any_month_of_activity_R_BDX_1(boo
     try:
         with transaction.atomic():
             for policy, at in refunds:
-                ledger.post(EntryKind.PREMIUM_REFUNDED, amount=policy.premium, **_on(policy), policy_id=policy.pk, at=at)
+                ledger.post(
+                    EntryKind.PREMIUM_REFUNDED, amount=policy.premium, **_on(policy), policy_id=policy.pk, at=at
+                )
             for claim, kind, amount, at in payments:
                 ledger.post(kind, amount=amount, **_on(claim), policy_id=claim.policy_id, claim_id=claim.pk, at=at)
             for at in grants:  # points are not money: no bordereau counts them
