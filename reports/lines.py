@@ -158,7 +158,18 @@ def claims_lines(insurer_id: int, period: Period):
         Claim.objects.filter(insurer_id=insurer_id)
         .filter(touched)
         .select_related("policy", "shop")
-        .only("claim_id", "kind", "reason", "opened_at", "requested_amount", "policy__policy_no", "shop__shop_id")
+        # The FSM mixins read `status` as a row loads: leave it in, or each row costs two queries.
+        .only(
+            "claim_id",
+            "status",
+            "kind",
+            "reason",
+            "opened_at",
+            "requested_amount",
+            "policy__policy_no",
+            "policy__status",
+            "shop__shop_id",
+        )
         .annotate(
             status_then=Subquery(moves.values("target")[:1]),
             moved_at=Subquery(moves.values("at")[:1]),
