@@ -4,7 +4,7 @@ from django.urls import re_path
 
 from reports import api as bordereaux
 
-from . import views
+from . import feedback, views
 
 app_name = "api"
 
@@ -34,6 +34,8 @@ urlpatterns = [
     route(CLAIM + "/decision", views.DecisionView, "decision"),
     route(CLAIM + "/receipt", views.ReceiptView, "receipt"),
     route(CLAIM + "/remind-buyer", views.RemindBuyerView, "remind-buyer"),
+    route(CLAIM + "/notes", feedback.NotesView, "notes"),
+    route(CLAIM + "/satisfaction", feedback.SatisfactionView, "satisfaction"),
     route("buyer-reports", views.BuyerReportsView, "buyer-reports"),
     *bordereaux.urlpatterns,
 ]
