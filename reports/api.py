@@ -10,14 +10,14 @@ from drf_spectacular.utils import extend_schema as schema
 from rest_framework import generics, serializers
 
 from integrations.api.pagination import NewestFirst
-from integrations.api.views import ApiView, errors, parse
-from integrations.models import ClientRole
+from integrations.api.schema import errors
+from integrations.api.views.base import INSURER, PLATFORM, ApiView, parse
 
 from . import services
 from .models import FORMATS, BordereauKind
 from .periods import PERIOD, Period
 
-READERS = {ClientRole.PLATFORM, ClientRole.INSURER}
+READERS = PLATFORM | INSURER
 
 
 class BordereauFilter(serializers.Serializer):

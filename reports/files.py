@@ -1,11 +1,10 @@
 """Writing a bordereau's CSV and XLSX side by side, one line at a time (R-BDX-1).
 
 Neither file is ever whole in memory: the CSV goes straight to a temporary file, XlsxWriter's
-`constant_memory` mode flushes each row as it is written. Text cells are guarded against
-formula injection: a shop's or buyer's words are never run by the insurer's spreadsheet."""
+`constant_memory` mode flushes each row as it is written. Cells go through kernel.csv's guard:
+a shop's or buyer's words are never run as formulas by the insurer's spreadsheet."""
 
 import csv
-import datetime as dt
 import hashlib
 import tempfile
 from decimal import Decimal
@@ -13,31 +12,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from kernel.timeutil import SHANGHAI
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-def guarded(text: str) -> str:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if text.startswith(FORMULA_STARTS):
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
-
-
-def text_of(value) -> str:
-    """A cell as the CSV writes it: money with 2 decimals, times in Shanghai, text guarded."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(SHANGHAI).strftime(TIME_FORMAT)
-    if isinstance(value, Decimal):
-        return str(value)
-    return guarded(str(value))
+from kernel.csv import cell
 
 
 class BordereauFiles:
@@ -60,12 +35,12 @@ class BordereauFiles:
         self._hash = hashlib.sha256()
         self.lines = 0
         headers = [str(header) for header in headers]
-        self._csv.writerow([guarded(h) for h in headers])
+        self._csv.writerow([cell(h) for h in headers])
         for col, header in enumerate(headers):
-            self._sheet.write_string(0, col, guarded(header), self._bold)
+            self._sheet.write_string(0, col, cell(header), self._bold)
 
     def write(self, values) -> None:
-        texts = [text_of(value) for value in values]
+        texts = [cell(value) for value in values]
         self._csv.writerow(texts)
         self._hash.update(("\x1f".join(texts) + "\n").encode())
         self.lines += 1

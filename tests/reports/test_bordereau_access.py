@@ -13,7 +13,7 @@ from reports.services import make_bordereaux
 from tests.api.conftest import error_of, make_api
 from tests.factories import member
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("role_groups")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from claims.choices import ClaimStatus as S
 from integrations.models import WebhookDelivery
 from integrations.services import issue_client
 from ledger.models import Entry
+from reports.files import BordereauFiles
 from reports.models import Bordereau
 from reports.periods import Period
 from reports.services import make_bordereaux
@@ -144,8 +145,8 @@ def test_bordereau_ready_goes_to_the_insurers_clients_only_R_BDX_1(world):
 
 
 def test_a_formula_in_a_merchants_words_is_not_run_by_the_spreadsheet_R_BDX_1(world):
-    from reports.files import text_of
-
-    assert text_of("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert text_of("-12.50") == "-12.50"
-    assert text_of(Decimal("-1.32")) == "-1.32"
+    with BordereauFiles(["=cmd|' /C calc'!A0", "amount"]) as files:
+        files.write(['=HYPERLINK("http://x")', Decimal("-1.32")])
+        files.finish()
+        text = files.csv_path.read_text(encoding="utf-8-sig")
+    assert text.splitlines() == ["'=cmd|' /C calc'!A0,amount", "\"'=HYPERLINK(\"\"http://x\"\")\",-1.32"]

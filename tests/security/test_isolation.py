@@ -36,7 +36,7 @@ from reports.periods import Period
 from reports.services import make_bordereaux
 from tests.factories import member
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("role_groups")]
+pytestmark = pytest.mark.django_db
 
 
 @dataclass

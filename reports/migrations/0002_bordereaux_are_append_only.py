@@ -22,6 +22,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0002_supervisors_read_bordereaux"), ("audit", "0002_append_only_triggers")]
+    dependencies = [("reports", "0001_bordereau"), ("audit", "0002_append_only_triggers")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
