@@ -149,4 +149,4 @@ def test_a_formula_in_a_merchants_words_is_not_run_by_the_spreadsheet_R_BDX_1(wo
         files.write(['=HYPERLINK("http://x")', Decimal("-1.32")])
         files.finish()
         text = files.csv_path.read_text(encoding="utf-8-sig")
-    assert text.splitlines() == ["'=cmd|' /C calc'!A0,amount", "\"'=HYPERLINK(\"\"http://x\"\")\",-1.32"]
+    assert text.splitlines() == ["'=cmd|' /C calc'!A0,amount", '"\'=HYPERLINK(""http://x"")",-1.32']
