@@ -4,8 +4,7 @@ from django.urls import re_path
 
 from reports import api as bordereaux
 
-from . import feedback
-from .views import buyer_reports, claims, evidence, orders, policies, refund_requests
+from .views import buyer_reports, claims, evidence, feedback, orders, policies, refund_requests
 
 app_name = "api"
 

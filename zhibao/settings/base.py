@@ -268,6 +268,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DecisionOutcomeEnum": "claims.choices.Outcome",
         "BordereauKindEnum": "reports.models.BordereauKind",
+        "RatingSourceEnum": "claims.feedback.RatingSource",
     },
     "PREPROCESSING_HOOKS": ["integrations.api.schema.contract_paths"],
     # /api/docs/ serves Swagger UI from our own static files: the CSP allows no other origin.
