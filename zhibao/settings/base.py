@@ -268,6 +268,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DecisionOutcomeEnum": "claims.choices.Outcome",
         "BordereauKindEnum": "reports.models.BordereauKind",
+        "KindEnum": "claims.choices.Kind",
         "RatingSourceEnum": "claims.feedback.RatingSource",
     },
     "PREPROCESSING_HOOKS": ["integrations.api.schema.contract_paths"],
