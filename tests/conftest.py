@@ -60,5 +60,6 @@ def role_groups(db):
         ("0002_role_groups", "create_groups"),
         ("0003_staff_keep_the_webhook_log", "grant"),
         ("0004_staff_see_disclosures", "grant"),
+        ("0005_audit_chain_screens", "grant"),
     ):
         getattr(importlib.import_module(f"backoffice.migrations.{name}"), function)(django_apps, None)
