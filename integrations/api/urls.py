@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from . import views
+from . import packs, views
 
 app_name = "api"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     route(CLAIM, views.ClaimDetailView, "claim"),
     route(CLAIM + "/evidence", views.EvidenceView, "evidence"),
     route(CLAIM + r"/evidence/(?P<evidence_id>[0-9]{1,18})/file", views.EvidenceFileView, "evidence-file"),
+    route(CLAIM + "/evidence-pack", packs.EvidencePackView, "evidence-pack"),
     route(CLAIM + "/return-shipment", views.ReturnShipmentView, "return-shipment"),
     route(CLAIM + "/delivered", views.DeliveredView, "delivered"),
     route(CLAIM + "/refund-completed", views.RefundCompletedView, "refund-completed"),
