@@ -16,10 +16,10 @@ from . import canonical
 from .canonical import claim_chain, utc
 from .models import ChainHead, ChainLink, DailyRoot
 
-__all__ = ["claim_chain", "utc", "head_of", "heads_at", "make_daily_root", "verify", "Problem", "Report"]
+__all__ = ["claim_chain", "utc", "day_end", "head_of", "heads_at", "make_daily_root", "verify", "Problem", "Report"]
 
 
-def _day_end(day: dt.date) -> dt.datetime:
+def day_end(day: dt.date) -> dt.datetime:
     return shanghai_midnight(day + dt.timedelta(days=1))
 
 
@@ -38,12 +38,12 @@ def root_of(heads: list[tuple[str, str]]) -> str:
 def make_daily_root(day: dt.date, now: dt.datetime | None = None) -> tuple[DailyRoot, bool]:
     """The root of `day` (Asia/Shanghai), kept once the day is over: (root, whether it is new)."""
     now = now or timezone.now()
-    if _day_end(day) > now:
+    if day_end(day) > now:
         raise ValueError(f"{day} is not over yet")
     existing = DailyRoot.objects.filter(day=day).first()
     if existing:
         return existing, False
-    heads = heads_at(_day_end(day))
+    heads = heads_at(day_end(day))
     root = DailyRoot(day=day, root=root_of(heads), chains=len(heads), computed_at=now)
     root.save()
     return root, True
@@ -59,7 +59,7 @@ def head_of(chain: str) -> dict:
     covering = DailyRoot.objects.filter(day=day).first()
     root = None
     if covering:
-        heads = heads_at(_day_end(day))
+        heads = heads_at(day_end(day))
         leaves = [canonical.leaf(name, digest) for name, digest in heads]
         index = next(i for i, (name, _digest) in enumerate(heads) if name == chain)
         root = {
@@ -173,6 +173,6 @@ def _unlinked(claim_pk):
 def _check_roots(report):
     for kept in DailyRoot.objects.order_by("day"):
         report.roots += 1
-        recomputed = root_of(heads_at(_day_end(kept.day)))
+        recomputed = root_of(heads_at(day_end(kept.day)))
         if recomputed != kept.root:
             yield Problem(f"root:{kept.day}", None, "audit.dailyroot", kept.pk, str(_("the daily root does not match")))

@@ -4,6 +4,7 @@ merchant's variant without the buyer, the screening or EXIF; every download reco
 import hashlib
 import io
 import json
+import tracemalloc
 import zipfile
 
 import pytest
@@ -171,3 +172,33 @@ def test_r_aud_2_the_claim_page_offers_the_pack_and_the_portal_links_the_merchan
     assert client.get(f"/portal/claims/{other.claim_id}/evidence-pack/").status_code == 404
     assert client.get(f"/admin/claims/claim/{claim.pk}/evidence-pack/").status_code == 302  # not in the admin
     assert [row.channel for row in PackDownload.objects.filter(claim=claim)] == ["portal", "admin"]
+
+
+def mp4(megabytes, seed):
+    ftyp = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+    payload = bytes([seed]) * (megabytes * 2**20)
+    return SimpleUploadedFile(
+        f"v{seed}.mp4", ftyp + (len(payload) + 8).to_bytes(4, "big") + b"mdat" + payload, "video/mp4"
+    )
+
+
+def peak_while_packing(claim):
+    tracemalloc.start()
+    try:
+        pack = packs.build_pack(claim, packs.Variant.MERCHANT)
+        return pack.size, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        pack.file.close()
+
+
+def test_r_aud_2_the_pack_is_streamed_memory_does_not_grow_with_the_files(world):
+    claim = world.claim()
+    packs.build_pack(claim, packs.Variant.FULL).file.close()  # fonts and templates loaded once
+    _size, small = peak_while_packing(claim)
+    for seed in range(3):
+        claims.add_evidence(claim, Side.BUYER, mp4(8, seed), world.platform, now=world.now)
+    size, large = peak_while_packing(claim)
+    assert size > 24 * 2**20
+    # 24 MiB more evidence, and not even one of its files more memory (the PDF's font dominates).
+    assert large - small < 2**20, f"{(large - small) / 2**20:.1f} MiB more held for 24 MiB more evidence"
