@@ -558,3 +558,7 @@ class NonPerformanceFinding(models.Model):
 
     def __str__(self):
         return f"{self.claim} · {self.get_kind_display()}"
+
+
+# Notes and ratings live in their own module; imported here so Django registers them with the app.
+from .feedback import ClaimNote, Rating  # noqa: E402, F401
