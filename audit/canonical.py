@@ -49,6 +49,7 @@ FIELDS = {
         "user_id",
     ),
     "claims.evidence": ("claim_id", "side", "kind", "content_type", "size", "sha256", "uploaded_at"),
+    "claims.claimnote": ("claim_id", "text", "at", "role", "channel", "user_id", "client_id", "actor_label"),
     "ledger.entry": (
         "kind",
         "amount",
@@ -70,6 +71,7 @@ TIME_FIELD = {
     "audit.transitionlog": "at",
     "claims.decision": "decided_at",
     "claims.evidence": "uploaded_at",
+    "claims.claimnote": "at",
     "ledger.entry": "created_at",
 }
 

@@ -49,11 +49,12 @@ class Chained(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        adding = self._state.adding
-        with transaction.atomic():
+        if not self._state.adding:
+            return super().save(*args, **kwargs)
+        # The row and its link commit together; inside the caller's transaction, no savepoint.
+        with transaction.atomic(savepoint=False):
             super().save(*args, **kwargs)
-            if adding:
-                ChainLink.objects.append([self])
+            ChainLink.objects.append([self])
 
 
 class TransitionLog(Chained, AppendOnlyModel):

@@ -54,7 +54,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0005_chains_roots_pack_downloads"),
-        ("claims", "0005_buyer_level_reports"),
+        ("claims", "0006_notes_and_ratings"),
         ("ledger", "0001_initial"),
     ]
 

@@ -73,6 +73,8 @@ def summary_html(claim, evidence, flags, files, *, head, merchant, at) -> str:
             {"decision": decision, "problem": _label(ProblemCode, decision.problem_code)}
             for decision in claim.decisions.order_by("decided_at", "id")
         ],
+        # R-NOTE-2: internal notes are part of the history, and never shown to merchants.
+        "notes": [] if merchant else list(claim.notes.order_by("at", "id")),
         "evidence": [
             {"item": item, "file": entry, "thumb": thumbnail(item)} for item, entry in zip(evidence, files, strict=True)
         ],

@@ -15,6 +15,7 @@ from audit import canonical, chain
 from audit.models import ChainHead, ChainLink, DailyRoot
 from audit.services import history
 from claims.choices import ClaimStatus as S
+from claims.feedback_services import add_note
 from claims.models import Decision
 from integrations.models import WebhookDelivery
 from integrations.roots import publish_daily_root
@@ -64,6 +65,16 @@ def test_r_aud_1_a_claims_history_and_payments_form_one_chain_in_order(world):
         assert link.digest == canonical.link_digest(previous, link.content_digest)
         previous = link.digest
     assert ChainHead.objects.get(chain=f"claim:{claim.pk}").digest == previous
+
+
+def test_r_aud_1_r_note_2_notes_join_their_claims_chain(world):
+    claim = world.claim()
+    note = add_note(claim, world.reviewer, "买家历史可疑", now=world.now)
+    last = ChainLink.objects.filter(chain=f"claim:{claim.pk}").order_by("-seq").first()
+    assert (last.table, last.row_id) == ("claims.claimnote", note.pk)
+    behind_the_applications_back("UPDATE claims_claimnote SET text = %s WHERE id = %s", ["没问题", note.pk])
+    code, output = verify_command("--claim", claim.claim_id)
+    assert code == 1 and f"claims.claimnote {note.pk}: the row's content no longer matches" in output
 
 
 def test_r_aud_1_premiums_without_a_claim_chain_per_shop(world):

@@ -15,6 +15,7 @@ from audit.models import PackDownload
 from claims import packs
 from claims import services as claims
 from claims.choices import Flag, Side
+from claims.feedback_services import add_note
 from claims.models import ClaimFlag
 from claims.packs.copies import HashingWriter, write_copy
 from claims.packs.summary import summary_html
@@ -48,6 +49,7 @@ def claim(world):
     ClaimFlag.objects.create(claim=claim, code=Flag.ABNORMAL_BUYER, raised_at=world.now, detail="3 claims in 30 days")
     ClaimFlag.objects.create(claim=claim, code=Flag.MERCHANT_REPORTED, raised_at=world.now)
     claims.decide(claim, "reject", world.reviewer, reason="人为损坏", now=world.now)
+    add_note(claim, world.reviewer, "买家历史可疑，留意", now=world.now)
     claim.refresh_from_db()
     return claim
 
@@ -108,6 +110,7 @@ def test_r_aud_2_r_rev_7_the_merchant_summary_shows_only_the_merchants_flags_and
     assert "bu" in staff and "buyer-secret-77" not in staff  # the buyer id masked even for staff
     assert "Buyer</th>" not in merchant
     assert "人为损坏" in merchant and "壶底漏水" in merchant  # the decision's reason, the description
+    assert "买家历史可疑" in staff and "买家历史可疑" not in merchant  # R-NOTE-2
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
