@@ -102,10 +102,10 @@ def verify(claim_pk: int | None = None, now: dt.datetime | None = None) -> Repor
     chain's head when it was checked and whether it matched. Chains are read BATCH at a time."""
     now = now or timezone.now()
     report = Report()
-    heads = ChainHead.objects.order_by("chain")
+    chosen = ChainHead.objects.order_by("chain")
     if claim_pk is not None:
-        heads = heads.filter(chain=claim_chain(claim_pk))
-    heads = list(heads.values_list("pk", "chain", "seq", "digest"))
+        chosen = chosen.filter(chain=claim_chain(claim_pk))
+    heads: list[tuple[int, str, int, str]] = list(chosen.values_list("pk", "chain", "seq", "digest"))
     bad = set()
     for start in range(0, len(heads), BATCH):
         batch = heads[start : start + BATCH]
@@ -122,13 +122,14 @@ def verify(claim_pk: int | None = None, now: dt.datetime | None = None) -> Repor
     return report
 
 
-def _verify_chains(heads, report) -> set[str]:
+def _verify_chains(heads: list[tuple[int, str, int, str]], report: Report) -> set[str]:
     links = list(ChainLink.objects.filter(chain__in=[chain for _pk, chain, _s, _d in heads]).order_by("chain", "seq"))
-    by_table = {}
+    by_table: dict[str, list[int]] = {}
     for link in links:
         by_table.setdefault(link.table, []).append(link.row_id)
     rows = {label: apps.get_model(label).objects.in_bulk(ids) for label, ids in by_table.items()}
-    bad, previous = set(), {}
+    bad: set[str] = set()
+    previous: dict[str, tuple[str, int]] = {}
     for link in links:
         report.rows += 1
         prev, seq = previous.get(link.chain, (canonical.GENESIS, 0))

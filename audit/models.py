@@ -1,3 +1,7 @@
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -32,7 +36,7 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError(f"{self._meta.label} rows are append-only")
         super().save(*args, **kwargs)
@@ -48,7 +52,7 @@ class Chained(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             return super().save(*args, **kwargs)
         # The row and its link commit together; inside the caller's transaction, no savepoint.
@@ -113,15 +117,15 @@ class Disclosure(AppendOnlyModel):
         return f"{self.content_type.model}#{self.object_id}.{self.field} → {self.actor_label}"
 
 
-class ChainLinkManager(models.Manager):
-    def append(self, rows, at=None):
+class ChainLinkQuerySet(AppendOnlyQuerySet):
+    def append(self, rows: Iterable[models.Model], at: dt.datetime | None = None) -> list["ChainLink"]:
         """Link new history rows to the heads of their chains (R-AUD-1), inside the writing
         transaction. Each chain's head row is locked first, so two writers of one claim take turns
         and never both link to the same head (which the unique (chain, seq) would refuse anyway);
         the heads are locked in chain order, so two writers of several chains cannot deadlock."""
         at = at or timezone.now()
         claim_type = ContentType.objects.get_by_natural_key("claims", "claim").pk
-        chains = {}
+        chains: dict[str, list[tuple[str, models.Model]]] = {}
         for row in rows:
             label = row._meta.label_lower
             chain = canonical.chain_of(label, row, claim_type)
@@ -152,7 +156,7 @@ class ChainLinkManager(models.Manager):
                 head.digest = digest
             head.at = at
             head.save(update_fields=["seq", "digest", "at"])
-        return self.bulk_create(links)
+        return ChainLink.objects.bulk_create(links)
 
 
 class ChainLink(AppendOnlyModel):
@@ -168,7 +172,7 @@ class ChainLink(AppendOnlyModel):
     digest = models.CharField(_("digest"), max_length=64)
     at = models.DateTimeField(_("linked at"))
 
-    objects = ChainLinkManager.from_queryset(AppendOnlyQuerySet)()
+    objects = ChainLinkQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("chain link")

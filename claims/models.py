@@ -362,7 +362,7 @@ class Claim(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[S.REJECTED, S.AWAITING_RETURN, S.REFUND_DUE],
         target=S.UNDER_APPEAL,
-        conditions=[is_appealable],
+        conditions=[is_appealable],  # type: ignore[list-item]  # django-fsm types a condition for any model
     )
     def appeal(self, at, reason):
         """R-DIS-1: the return and refund clocks stop while the appeal is heard."""

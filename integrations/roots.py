@@ -27,8 +27,9 @@ def publish_daily_root(day: dt.date | None = None, now: dt.datetime | None = Non
         root, new = chain.make_daily_root(day, now=now)
         if not new:
             return root, []
+        event_id = uuid.uuid4()
         body = {
-            "id": str(uuid.uuid4()),
+            "id": str(event_id),
             "type": EVENT,
             "created_at": timezone.localtime(now).isoformat(),
             "data": {"day": day.isoformat(), "root": root.root},
@@ -36,7 +37,7 @@ def publish_daily_root(day: dt.date | None = None, now: dt.datetime | None = Non
         deliveries = WebhookDelivery.objects.bulk_create(
             WebhookDelivery(
                 client=client,
-                event_id=body["id"],
+                event_id=event_id,
                 event_type=EVENT,
                 payload=body,
                 created_at=now,

@@ -2,6 +2,7 @@
 integration clients in scope (api.md Webhooks), in the same transaction; merchants' notices are
 e-mailed once it commits."""
 
+import uuid
 from functools import partial
 
 from django.core import mail
@@ -10,10 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integrations import webhooks
+from integrations.models import ClientRole
 
 from .models import Audience, Notice
 
 DEFAULT_AUDIENCES = (Audience.MERCHANT, Audience.INSURER)
+# The integration clients that hear what a notice tells an audience (platform clients hear all).
+HEARD_BY = {Audience.MERCHANT: ClientRole.MERCHANT, Audience.INSURER: ClientRole.INSURER}
 
 
 def publish(
@@ -82,9 +86,28 @@ def publish_many(events):
     each event is the list `event()` returns. Webhook deliveries are written alongside; both are
     sent only once the transaction commits."""
     notices = Notice.objects.bulk_create([notice for notices in events for notice in notices])
-    deliveries = webhooks.enqueue(events)
+    deliveries = webhooks.enqueue([_webhook_event(notices) for notices in events if notices])
     _dispatch_on_commit([delivery.pk for delivery in deliveries], _merchants_notices(notices))
     return notices
+
+
+def _webhook_event(notices):
+    """One event's notices as the webhook outbox posts it (api.md Webhooks)."""
+    first = notices[0]
+    event_id = uuid.uuid4()
+    return {
+        "id": event_id,
+        "type": first.event_type,
+        "shop_id": first.shop_id,
+        "insurer_id": first.insurer_id,
+        "heard_by": {HEARD_BY[notice.audience] for notice in notices if notice.audience in HEARD_BY},
+        "body": {
+            "id": str(event_id),
+            "type": first.event_type,
+            "created_at": timezone.localtime(first.created_at).isoformat(),
+            "data": first.data,
+        },
+    }
 
 
 def _merchants_notices(notices):

@@ -10,7 +10,7 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 from django.utils import timezone
 
@@ -41,7 +41,8 @@ class Pack:
 
 
 def evidence_name(item: Evidence) -> str:
-    extension = item.file.name.rsplit(".", 1)[-1] if "." in item.file.name else "bin"
+    stored = item.file.name or ""
+    extension = stored.rsplit(".", 1)[-1] if "." in stored else "bin"
     return f"evidence/{item.side}-{item.pk}.{extension}"
 
 
@@ -84,7 +85,8 @@ def _described(name, role, sha256, size, **more):
 def _add_evidence(archive: zipfile.ZipFile, item: Evidence, merchant: bool) -> dict:
     name = evidence_name(item)
     described = {"side": item.side, "kind": item.kind, "content_type": item.content_type}
-    with item.file.open("rb") as source, archive.open(_entry(name, item.uploaded_at), "w") as target:
+    with item.file.open("rb") as stored, archive.open(_entry(name, item.uploaded_at), "w") as target:
+        source = cast(IO[bytes], stored)
         written = HashingWriter(target)
         if merchant:
             # R-EVI-1: the merchant's copy carries no EXIF; the original's digest stands beside it,

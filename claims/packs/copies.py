@@ -7,7 +7,7 @@ byte for byte those of the original, and a file of 20 MB passes through a buffer
 
 import hashlib
 import struct
-from typing import BinaryIO
+from typing import IO
 
 CHUNK = 1024 * 1024
 
@@ -23,7 +23,7 @@ WEBP_METADATA_FLAGS = 0x08 | 0x04  # VP8X: "has EXIF", "has XMP"
 class HashingWriter:
     """Writes through to `out`, counting and hashing what passes."""
 
-    def __init__(self, out: BinaryIO):
+    def __init__(self, out: IO[bytes]):
         self.out, self.size, self.digest = out, 0, hashlib.sha256()
 
     def write(self, data: bytes) -> None:
@@ -35,7 +35,7 @@ class HashingWriter:
         return self.digest.hexdigest()
 
 
-def copy_stream(source: BinaryIO, out: HashingWriter, remaining: int | None = None) -> None:
+def copy_stream(source: IO[bytes], out: HashingWriter, remaining: int | None = None) -> None:
     while remaining is None or remaining > 0:
         data = source.read(CHUNK if remaining is None else min(CHUNK, remaining))
         if not data:
@@ -45,7 +45,7 @@ def copy_stream(source: BinaryIO, out: HashingWriter, remaining: int | None = No
             remaining -= len(data)
 
 
-def write_copy(source: BinaryIO, content_type: str, out: HashingWriter) -> None:
+def write_copy(source: IO[bytes], content_type: str, out: HashingWriter) -> None:
     """Write the metadata-free copy of `source` (an evidence file checked on upload) to `out`."""
     source.seek(0)
     if content_type == "image/jpeg":

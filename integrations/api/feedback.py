@@ -12,8 +12,10 @@ from claims.feedback import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH, RatingSource
 from claims.feedback_services import add_note, rate
 from integrations.idempotency import idempotent
 
-from .serializers import NoteOutSerializer, Time
-from .views import IDEMPOTENCY_KEY, INSURER, PLATFORM, ApiView, errors, parse
+from .schema import IDEMPOTENCY_KEY, errors
+from .serializers.claims import NoteOutSerializer
+from .serializers.fields import Time
+from .views.base import INSURER, PLATFORM, ApiView, parse
 
 
 class NoteInput(serializers.Serializer):

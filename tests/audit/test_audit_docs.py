@@ -23,7 +23,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 def the_snippet():
     text = DOC.read_text()
     [code] = re.findall(r"<!-- check-pack -->\n```python\n(.*?)```", text, re.S)
-    assert len(code.strip().splitlines()) <= 12  # "ten lines of Python", give or take the import
+    lines = [line for line in code.splitlines() if line.strip()]
+    assert len(lines) <= 12  # "ten lines of Python", give or take the import and the def
     namespace = {}
     exec(compile(code, str(DOC), "exec"), namespace)  # noqa: S102 - our own documentation
     return namespace["check_pack"]

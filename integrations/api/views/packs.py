@@ -9,7 +9,8 @@ from drf_spectacular.utils import extend_schema as schema
 from claims import packs
 from claims import services as claims
 
-from .views import ApiView, errors
+from ..schema import errors
+from .base import ApiView
 
 
 class EvidencePackView(ApiView):
