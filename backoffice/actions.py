@@ -19,8 +19,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.services import history
-from kernel.errors import Conflict, DomainError
+from audit.services import version
+from kernel.errors import DomainError, stale_page
 
 from .scoping import actor_for
 
@@ -92,8 +92,7 @@ class ObjectActionsMixin:
 
     def version_of(self, obj):
         """The state and the last audit row: a page older than either is out of date."""
-        last = history(obj).values_list("pk", flat=True).last() if obj.pk else None
-        return f"{self.state_of(obj)}:{last or 0}"
+        return version(obj, self.state_of(obj))
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_act"
@@ -166,10 +165,7 @@ class ObjectActionsMixin:
         with transaction.atomic():
             current = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
             if self.version_of(current) != data["seen"]:
-                raise Conflict(
-                    _("This page is out of date: the record changed since you opened it. Reload and try again."),
-                    code="stale_page",
-                )
+                raise stale_page()
             return action.run(current, actor, request, data)
 
     def render_action(self, request, obj, action, form, status=200):

@@ -20,6 +20,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from kernel.tasks import enqueue as enqueue_task
+
 from .models import ApiClient, ClientRole, WebhookAttempt, WebhookDelivery
 
 RETRY_FOR = dt.timedelta(hours=24)
@@ -195,7 +197,5 @@ def resend(deliveries, now=None):
     WebhookDelivery.objects.filter(pk__in=ids).update(
         next_attempt_at=now, retry_until=now + RETRY_FOR, delivered_at=None, failed_at=None
     )
-    from .tasks import deliver_webhooks  # the tasks module imports this one
-
-    transaction.on_commit(partial(deliver_webhooks.delay, ids))
+    enqueue_task("integrations.tasks.deliver_webhooks", ids)
     return len(ids)

@@ -2,8 +2,9 @@
 
 from django.urls import re_path
 
-from . import feedback
-from .views import buyer_reports, claims, evidence, orders, packs, policies, refund_requests
+from reports import api as bordereaux
+
+from .views import buyer_reports, claims, evidence, feedback, orders, packs, policies, refund_requests
 
 app_name = "api"
 
@@ -37,4 +38,5 @@ urlpatterns = [
     route(CLAIM + "/notes", feedback.NotesView, "notes"),
     route(CLAIM + "/satisfaction", feedback.SatisfactionView, "satisfaction"),
     route("buyer-reports", buyer_reports.BuyerReportsView, "buyer-reports"),
+    *bordereaux.urlpatterns,
 ]

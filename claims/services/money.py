@@ -1,0 +1,139 @@
+"""Money (domain.md §8): the refund, the payout to the merchant, and the points a merchant owes."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from kernel.actors import Actor
+from kernel.errors import Conflict, RuleViolation
+from kernel.tasks import enqueue
+from ledger import services as ledger
+from ledger.models import EntryKind
+from policies import services as policy_services
+
+from ..choices import ClaimStatus as S
+from ..choices import FindingKind, Kind
+from ..models import Claim, NonPerformanceFinding
+from .actions import acting, now_or, require_text
+from .notices import STAFF_AUDIENCES, move, notify
+
+
+def complete_refund(
+    claim: Claim, actor: Actor, *, at: dt.datetime | None = None, now: dt.datetime | None = None
+) -> Claim:
+    """R-PAY-1: the merchant refunded the buyer; R-PAY-3: the buyer's shipping allowance is paid
+    now; the payout to the merchant follows from a task once this commits."""
+    with acting(claim, actor, "complete_refund", now) as (claim, now):
+        allowance = claim.policy.return_shipping_allowance if claim.kind == Kind.RETURN_REFUND else Decimal("0.00")
+        move(claim, "complete_refund", actor, at=now, shipping_allowance=allowance)
+        if allowance:
+            ledger.post(
+                EntryKind.SHIPPING_ALLOWANCE_PAID,
+                amount=allowance,
+                shop_id=claim.shop_id,
+                insurer_id=claim.insurer_id,
+                plan_id=claim.plan_id,
+                policy_id=claim.policy_id,
+                claim_id=claim.pk,
+                payee=claim.buyer.buyer_id,
+                at=now,
+            )
+        enqueue("claims.tasks.pay_out", claim.pk)
+        return claim
+
+
+def pay_out(claim_id: int, *, now: dt.datetime | None = None) -> bool:
+    """R-PAY-5: pay the merchant once. The ledger's unique (claim, claim_paid) and the state
+    check under a row lock make retries, duplicates and crashed workers harmless. A task's entry
+    point, by id: a claim gone or no longer refunded is answered False, not refused."""
+    now = now_or(now)
+    actor = Actor.system("payout")
+    with transaction.atomic():
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("shop", "policy", "refund_request")
+            .filter(pk=claim_id)
+            .first()
+        )
+        if claim is None or claim.status != S.REFUNDED:
+            return False
+        ledger.post(
+            EntryKind.CLAIM_PAID,
+            amount=claim.payout_amount,
+            shop_id=claim.shop_id,
+            insurer_id=claim.insurer_id,
+            plan_id=claim.plan_id,
+            policy_id=claim.policy_id,
+            claim_id=claim.pk,
+            payee=claim.shop.payout_account,
+            at=now,
+        )
+        move(claim, "mark_paid", actor, at=now)
+        policy_services.mark_claim_paid(claim.policy_id)
+        notify(
+            claim,
+            "claim.paid",
+            _("Claim %(id)s paid: %(amount)s to the merchant.") % {"id": claim.claim_id, "amount": claim.payout_amount},
+            data={"payout_amount": str(claim.payout_amount)},
+            at=now,
+        )
+    return True
+
+
+def record_finding(
+    claim: Claim, actor: Actor, *, kind: str, reason: str, now: dt.datetime | None = None
+) -> NonPerformanceFinding:
+    """R-PEN-1: a non-performance finding by staff, e.g. on an overdue refund."""
+    reason = (reason or "").strip()
+    require_text(reason, "reason", _("A finding needs a reason."), "R-PEN-1")
+    if kind not in FindingKind.values:
+        raise RuleViolation(_("Unknown finding."), code="invalid_kind", fields={"kind": [kind]})
+    with acting(claim, actor, "record_finding", now) as (claim, now):
+        return record_non_performance(claim, kind, reason, actor, now)
+
+
+def record_non_performance(
+    claim: Claim, kind: str, reason: str, actor: Actor, now: dt.datetime
+) -> NonPerformanceFinding:
+    """R-PEN-1: the merchant owes the buyer points, once per sub-order and finding."""
+    try:
+        with transaction.atomic():
+            finding = NonPerformanceFinding.objects.create(
+                claim=claim,
+                sub_order_id=claim.sub_order_id,
+                shop_id=claim.shop_id,
+                kind=kind,
+                reason=reason,
+                points=claim.plan.non_performance_points,
+                created_at=now,
+                created_by_id=actor.user_id,
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            _("This finding is already recorded for the sub-order."), code="finding_exists", rule="R-PEN-1"
+        ) from exc
+    ledger.post(
+        EntryKind.POINTS_GRANTED,
+        points=finding.points,
+        shop_id=claim.shop_id,
+        insurer_id=claim.insurer_id,
+        plan_id=claim.plan_id,
+        policy_id=claim.policy_id,
+        claim_id=claim.pk,
+        finding_id=finding.pk,
+        payee=claim.buyer.buyer_id,
+        memo=FindingKind(kind).label,
+        at=now,
+    )
+    notify(
+        claim,
+        "merchant.non_performance",
+        _("Non-performance finding on claim %(id)s: %(points)s points owed to the buyer.")
+        % {"id": claim.claim_id, "points": finding.points},
+        data={"kind": kind, "points": finding.points},
+        audiences=STAFF_AUDIENCES,
+        at=now,
+    )
+    return finding
