@@ -244,6 +244,9 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-rates": {"task": "pricing.tasks.recompute_rates", "schedule": crontab(minute=0, hour=3, day_of_month=1)},
     # R-BDX-1: the bordereaux of the month just closed, 04:00 Shanghai on the 1st.
     "make-bordereaux": {"task": "reports.tasks.make_bordereaux", "schedule": crontab(minute=0, hour=4, day_of_month=1)},
+    # R-AUD-1: the root of the day just over (Shanghai), published; then every chain re-checked.
+    "publish-daily-root": {"task": "integrations.tasks.publish_daily_root", "schedule": crontab(minute=5, hour=0)},
+    "verify-audit-chain": {"task": "audit.tasks.verify_audit_chain", "schedule": crontab(minute=30, hour=0)},
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
