@@ -8,6 +8,7 @@ import re
 import pytest
 import yaml
 from django.core.files.storage import FileSystemStorage
+from django.utils import translation
 
 from claims.choices import ClaimStatus as S
 from integrations.models import ClientRole
@@ -131,9 +132,17 @@ def test_a_100_mb_upload_is_refused_while_it_streams(world, platform, declared):
     assert not claim.evidence.exists()
 
 
+@pytest.fixture
+def language_kept():
+    """A request leaves its language active in the thread (LocaleMiddleware): give it back."""
+    before = translation.get_language()
+    yield
+    translation.activate(before)
+
+
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_the_top_level_and_field_messages_speak_the_language_asked_for(
-    world, platform, compiled_catalogue, language  # noqa: F811
+    world, platform, compiled_catalogue, language_kept, language  # noqa: F811
 ):
     headers = {"Accept-Language": language}
     answers = [

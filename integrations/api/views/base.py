@@ -55,11 +55,12 @@ class ApiView(APIView):
     roles = {}
     content_negotiation_class = JsonOnly
 
-    def initial(self, request, *args, **kwargs):
-        # Before authentication, so that a 401 or 403 speaks the same language as a 400.
-        translation.activate(answer_language(request))
-        request.LANGUAGE_CODE = translation.get_language()
-        super().initial(request, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        # Around authentication too, so that a 401 or 403 speaks the same language as a 400; the
+        # thread's language is given back afterwards.
+        with translation.override(answer_language(request)):
+            request.LANGUAGE_CODE = translation.get_language()
+            return super().dispatch(request, *args, **kwargs)
 
     @property
     def actor(self):
