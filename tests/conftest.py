@@ -62,3 +62,4 @@ def role_groups(db):
         ("0004_staff_see_disclosures", "grant"),
     ):
         getattr(importlib.import_module(f"backoffice.migrations.{name}"), function)(django_apps, None)
+    importlib.import_module("payments.migrations.0002_staff_handle_payouts").grant(django_apps, None)
