@@ -67,6 +67,15 @@ def reconcile_day(day: dt.date, *, now: dt.datetime | None = None) -> Reconcilia
         return record
     with transaction.atomic():
         record = ReconciliationDay.objects.select_for_update().get(pk=record.pk)
+        record.checked_at = now
+        record.bill_lines = len(bill.lines) + len(bill.unreadable)
+        record.unreadable_lines = bill.unreadable
+        record.problem = ""
+        if bill.unreadable:
+            # Matching a partly read bill would report the unread lines' transfers as missing: a guess.
+            record.matched, record.reconciled_at = 0, None
+            record.save()
+            return record
         theirs = {line.out_biz_no: line for line in bill.lines}
         found = _differences(_recorded(day), theirs)
         keep = []
@@ -87,11 +96,7 @@ def reconcile_day(day: dt.date, *, now: dt.datetime | None = None) -> Reconcilia
             )
             keep.append(mismatch.pk)
         record.mismatches.filter(resolved_at__isnull=True).exclude(pk__in=keep).delete()
-        record.checked_at = now
-        record.bill_lines = len(bill.lines) + len(bill.unreadable)
         record.matched = len(set(theirs) - {number for _k, number, _a, _l in found})
-        record.unreadable_lines = bill.unreadable
-        record.problem = ""
         _settle(record, now)
         record.save()
     return record

@@ -27,7 +27,9 @@ def claim(world):
 
 
 def transfers_made(gateway, attempt):
-    return [o for o in gateway.state.orders.values() if o["out_biz_no"] == attempt.out_biz_no and o["status"] == "SUCCESS"]
+    return [
+        o for o in gateway.state.orders.values() if o["out_biz_no"] == attempt.out_biz_no and o["status"] == "SUCCESS"
+    ]
 
 
 def start(world, claim, payee="alipay-shop-a", amount="199.00", kind=AttemptKind.CLAIM_PAYOUT):
