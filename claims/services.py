@@ -18,6 +18,8 @@ from ledger import services as ledger
 from ledger.models import EntryKind
 from notices.models import Audience
 from notices.services import publish
+from payments.choices import AttemptKind, AttemptStatus
+from payments.services import attempts as payouts
 from policies import services as policy_services
 from policies.choices import PolicyStatus
 from policies.models import SubOrder
@@ -801,68 +803,97 @@ def _record_finding(claim, kind, reason, actor, now):
 # -- money (§8) ----------------------------------------------------------------------------
 
 
-def complete_refund(claim, actor, *, at=None, now=None):
-    """R-PAY-1: the merchant refunded the buyer; R-PAY-3: the buyer's shipping allowance is paid
-    now; the payout to the merchant follows from a task once this commits."""
+def complete_refund(claim, actor, *, at=None, now=None, buyer_payout_account=None):
+    """R-PAY-1: the merchant refunded the buyer. R-PAY-6: the merchant's payout and, for a
+    return_refund, the buyer's allowance (R-PAY-3) become transfer attempts in this transaction;
+    their tasks send them once it commits. Without a buyer account the allowance is owed."""
+    account = payouts.clean_account(buyer_payout_account, "buyer_payout_account") if buyer_payout_account else ""
 
     def body(claim, now):
         allowance = claim.policy.return_shipping_allowance if claim.kind == Kind.RETURN_REFUND else Decimal("0.00")
         _move(claim, "complete_refund", actor, at=now, shipping_allowance=allowance)
-        if allowance:
-            ledger.post(
-                EntryKind.SHIPPING_ALLOWANCE_PAID,
-                amount=allowance,
-                shop_id=claim.shop_id,
-                insurer_id=claim.insurer_id,
-                plan_id=claim.plan_id,
-                policy_id=claim.policy_id,
-                claim_id=claim.pk,
-                payee=claim.buyer.buyer_id,
-                at=now,
+        system = Actor.system("payout")
+        if claim.shop.payout_account.strip():
+            payouts.create_attempt(
+                claim, AttemptKind.CLAIM_PAYOUT, claim.shop.payout_account, claim.payout_amount, system, now=now
             )
-        from .tasks import pay_out as pay_out_task
-
-        transaction.on_commit(partial(pay_out_task.delay, claim.pk))
+        else:
+            _payout_failed(claim, AttemptKind.CLAIM_PAYOUT, _("The shop has no payout account."), now)
+        if allowance and account:
+            payouts.create_attempt(claim, AttemptKind.SHIPPING_ALLOWANCE, account, allowance, system, now=now)
+        elif allowance:
+            raise_flag(claim, Flag.ALLOWANCE_OWED, at=now, detail=_("The platform named no buyer account."))
         return claim
 
     return _action("complete_refund")(claim, actor, body, now)
 
 
 def pay_out(claim_id, *, now=None):
-    """R-PAY-5: pay the merchant once. The ledger's unique (claim, claim_paid) and the state
-    check under a row lock make retries, duplicates and crashed workers harmless."""
-    now = _now(now)
-    actor = Actor.system("payout")
-    with transaction.atomic():
-        claim = (
-            Claim.objects.select_for_update(of=("self",))
-            .select_related("shop", "policy", "refund_request")
-            .filter(pk=claim_id)
-            .first()
-        )
-        if claim is None or claim.status != S.REFUNDED:
-            return False
-        ledger.post(
-            EntryKind.CLAIM_PAID,
-            amount=claim.payout_amount,
-            shop_id=claim.shop_id,
-            insurer_id=claim.insurer_id,
-            plan_id=claim.plan_id,
-            policy_id=claim.policy_id,
-            claim_id=claim.pk,
-            payee=claim.shop.payout_account,
-            at=now,
-        )
-        _move(claim, "mark_paid", actor, at=now)
+    """Send the claim's transfers still waiting for their task (R-PAY-6); True if the claim is
+    paid as a result. Sending twice is harmless: an attempt is sent once (R-PAY-5)."""
+    claim = Claim.objects.filter(pk=claim_id).first()
+    if claim is None or claim.status != S.REFUNDED:
+        return False
+    for attempt_id in claim.payout_attempts.filter(status=AttemptStatus.CREATED).values_list("pk", flat=True):
+        payouts.send(attempt_id, now=now)
+    return Claim.objects.filter(pk=claim_id, status=S.PAID).exists()
+
+
+def settle_payout(attempt, now):
+    """The provider's final answer on a transfer, inside the transaction recording it (called
+    by name from payments). Confirmed: the ledger entry (R-PAY-4), and for the merchant's
+    payout the claim is paid (R-PAY-6: only now). Refused: payout_failed, and the parties told."""
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("shop", "policy", "refund_request")
+        .get(pk=attempt.claim_id)
+    )
+    merchant_payout = attempt.kind == AttemptKind.CLAIM_PAYOUT
+    if attempt.status == AttemptStatus.REFUSED:
+        _payout_failed(claim, attempt.kind, attempt.provider_reason or attempt.provider_code, now, attempt=attempt)
+        return
+    ledger.post(
+        EntryKind.CLAIM_PAID if merchant_payout else EntryKind.SHIPPING_ALLOWANCE_PAID,
+        amount=attempt.amount,
+        shop_id=claim.shop_id,
+        insurer_id=claim.insurer_id,
+        plan_id=claim.plan_id,
+        policy_id=claim.policy_id,
+        claim_id=claim.pk,
+        payee=attempt.payee,
+        memo=attempt.out_biz_no,
+        at=now,
+    )
+    if merchant_payout and claim.status == S.REFUNDED:
+        _move(claim, "mark_paid", Actor.system("payout"), at=now)
         policy_services.mark_claim_paid(claim.policy_id)
         _notify(
             claim,
             "claim.paid",
-            _("Claim %(id)s paid: %(amount)s to the merchant.") % {"id": claim.claim_id, "amount": claim.payout_amount},
-            data={"payout_amount": str(claim.payout_amount)},
+            _("Claim %(id)s paid: %(amount)s to the merchant.") % {"id": claim.claim_id, "amount": attempt.amount},
+            data={"payout_amount": str(attempt.amount)},
             at=now,
         )
-    return True
+
+
+def _payout_failed(claim, kind, reason, now, *, attempt=None):
+    """R-PAY-6: staff see the refusal with the provider's reason; the merchant is told what to
+    fix when it is its own payout (the buyer's account is the platform's to correct)."""
+    raise_flag(claim, Flag.PAYOUT_FAILED, at=now, detail=reason)
+    if kind == AttemptKind.CLAIM_PAYOUT:
+        message = _(
+            "The transfer for claim %(id)s was refused: %(reason)s. Check the payout account in your shop "
+            "details; once corrected, the claim is paid again automatically."
+        )
+        audiences = STAFF_AUDIENCES
+    else:
+        message = _("The buyer's shipping allowance for claim %(id)s was refused: %(reason)s.")
+        audiences = (Audience.INSURER, Audience.STAFF)
+    data = {"kind": kind, "reason": reason}
+    if attempt is not None:
+        data |= {"amount": str(attempt.amount), "out_biz_no": attempt.out_biz_no, "code": attempt.provider_code}
+    message %= {"id": claim.claim_id, "reason": reason}
+    _notify(claim, "payout.failed", message, data=data, audiences=audiences, at=now)
 
 
 # -- appeals (§11) -------------------------------------------------------------------------
@@ -1048,9 +1079,8 @@ def process_deadlines(now=None, *, batch=500):
         "policies_expired": policy_services.expire_policies(now, batch),
         "invoices_late": policy_services.flag_late_invoices(now, batch),
     }
-    # Payouts whose task was lost (a worker died before it ran) are retried here; pay_out is idempotent.
-    pending = list(Claim.objects.payout_pending(now - dt.timedelta(minutes=2)).values_list("pk", flat=True)[:batch])
-    counts["payouts_retried"] = sum(pay_out(pk, now=now) for pk in pending)
+    # R-PAY-6: transfers whose task was lost are sent, unknown outcomes queried (payments' sweep).
+    counts["payouts_retried"] = payouts.check_due(now=now, batch=batch)
     return counts
 
 

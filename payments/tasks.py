@@ -4,6 +4,8 @@ import datetime as dt
 
 from celery import shared_task
 
+from kernel.actors import Actor
+
 from .services import attempts, reconciliation
 
 
@@ -20,6 +22,11 @@ def check_payout(attempt_id):
 @shared_task(acks_late=True)
 def check_due_payouts():
     return attempts.check_due()
+
+
+@shared_task(acks_late=True)
+def retry_refused_payouts(shop_id):
+    return attempts.retry_refused_for_shop(shop_id, Actor.system("payout_account_changed"))
 
 
 @shared_task(acks_late=True)

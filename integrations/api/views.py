@@ -468,13 +468,20 @@ class DeliveredView(ClaimAction):
         claims.mark_delivered(claim, self.actor, at=data.get("at"))
 
 
-@action_schema("claims_refund_completed", _("The merchant's refund to the buyer went through (R-PAY-1)"), s.AtInput)
+@action_schema(
+    "claims_refund_completed",
+    _("The merchant's refund to the buyer went through (R-PAY-1)"),
+    s.RefundCompletedInput,
+    422,
+)
 class RefundCompletedView(ClaimAction):
     roles = {"POST": PLATFORM}
-    body = s.AtInput
+    body = s.RefundCompletedInput
 
     def act(self, claim, data):
-        claims.complete_refund(claim, self.actor, at=data.get("at"))
+        claims.complete_refund(
+            claim, self.actor, at=data.get("at"), buyer_payout_account=data.get("buyer_payout_account")
+        )
 
 
 @action_schema("claims_appeal", _("The buyer appeals the decision, once (R-DIS-1)"), s.AppealInput, 422)

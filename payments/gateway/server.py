@@ -58,7 +58,7 @@ class GatewayState:
     def __init__(self, path: Path | None = None):
         self.path = path
         self.lock = threading.Lock()
-        self.orders = {}  # out_biz_no → {out_biz_no, order_id, payee, amount, paid_at, status, code, reason}
+        self.orders = {}  # out_biz_no → {out_biz_no, order_id, payee, amount, paid_at, result, code, reason}
         self.busy_seen = set()
         self.transfer_calls = 0
         self.clock = partial(dt.datetime.now, SHANGHAI)  # when transfers are made
@@ -85,11 +85,11 @@ class GatewayState:
                 return None
             order = {"out_biz_no": out_biz_no, "payee": payee, "amount": str(amount), "title": title}
             if payee.endswith("-frozen"):
-                order.update(status="FAIL", code=FROZEN[0], reason=FROZEN[1])
+                order.update(result="FAIL", code=FROZEN[0], reason=FROZEN[1])
             else:
                 now = self.clock().astimezone(SHANGHAI)
                 order.update(
-                    status="SUCCESS",
+                    result="SUCCESS",
                     order_id=f"{now:%Y%m%d}{len(self.orders) + 1:012d}",
                     paid_at=f"{now:%Y-%m-%d %H:%M:%S}",
                 )
@@ -99,7 +99,7 @@ class GatewayState:
     def made_on(self, day):
         with self.lock:
             return [
-                o for o in self.orders.values() if o["status"] == "SUCCESS" and o["paid_at"].startswith(day.isoformat())
+                o for o in self.orders.values() if o["result"] == "SUCCESS" and o["paid_at"].startswith(day.isoformat())
             ]
 
 
@@ -134,7 +134,7 @@ class Handler(BaseHTTPRequestHandler):
             or not hmac.compare_digest(query.get("token", ""), self.gateway.bill_token(day))
         ):
             return self._send(404, b"not found", "text/plain")
-        bill = write_bill(day, self.gateway.app_id, self.gateway.state.made_on(day))
+        bill = write_bill(day, self.gateway.app_id, self.gateway.book.made_on(day))
         self._send(200, bill, "application/zip")
 
     def do_POST(self):  # noqa: N802
@@ -180,10 +180,10 @@ class Handler(BaseHTTPRequestHandler):
             amount = Decimal("0")
         if not out_biz_no or not payee or not amount.is_finite() or amount <= 0:
             return self._answer(method, self._error("40004", "Business Failed", "INVALID_PARAMETER", "参数有误"))
-        order = self.gateway.state.transfer(out_biz_no, payee, amount, biz.get("order_title", ""))
+        order = self.gateway.book.transfer(out_biz_no, payee, amount, biz.get("order_title", ""))
         if order is None:
             return self._answer(method, self._error("40004", "Business Failed", *BUSY))
-        if order["status"] != "SUCCESS":
+        if order["result"] != "SUCCESS":
             return self._answer(method, self._error("40004", "Business Failed", order["code"], order["reason"]))
         if payee.endswith("-timeout"):
             time.sleep(self.gateway.slow_seconds)  # made, but the client has given up waiting
@@ -200,10 +200,10 @@ class Handler(BaseHTTPRequestHandler):
         }
 
     def _query(self, method, biz):
-        order = self.gateway.state.orders.get(biz.get("out_biz_no", ""))
+        order = self.gateway.book.orders.get(biz.get("out_biz_no", ""))
         if order is None:
             return self._answer(method, self._error("40004", "Business Failed", *NOT_FOUND))
-        if order["status"] != "SUCCESS":
+        if order["result"] != "SUCCESS":
             content = {"code": "10000", "msg": "Success", "out_biz_no": order["out_biz_no"], "status": "FAIL"}
             return self._answer(method, content | {"error_code": order["code"], "fail_reason": order["reason"]})
         fields = self._order_fields(order)
@@ -229,7 +229,7 @@ class StandInGateway:
     ):
         self.keys = keys or standin_keys()
         self.app_id = app_id
-        self.state = GatewayState(state_path)
+        self.book = GatewayState(state_path)
         self.slow_seconds = slow_seconds
         self.verbose = verbose
         self.server = ThreadingHTTPServer((host, port), Handler)

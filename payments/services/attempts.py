@@ -3,6 +3,7 @@ answered, and — when the answer never came or said nothing — queried until t
 what happened. Calls to the provider happen outside any transaction and never in a web request."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 from functools import partial
 
@@ -24,6 +25,24 @@ S = AttemptStatus
 SEND_GRACE = dt.timedelta(minutes=2)
 MAX_BACKOFF = dt.timedelta(hours=1)
 KIND_LETTER = {AttemptKind.CLAIM_PAYOUT: "M", AttemptKind.SHIPPING_ALLOWANCE: "B"}
+# What a confirmed or refused transfer means for its claim is the claims app's to say: called by
+# name, inside the transaction that records the provider's answer.
+SETTLE = "claims.services.settle_payout"
+# An Alipay account as the transfer API takes it: a login id (e-mail or mobile) or a 2088… user id.
+ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._+-]{1,99}$")
+
+
+def clean_account(value: str, field: str) -> str:
+    """The account, stripped; a malformed one is refused before anything changes."""
+    value = (value or "").strip()
+    if not ACCOUNT.match(value):
+        raise RuleViolation(
+            _("This is not an Alipay account: use the login e-mail, mobile number or 2088… user id."),
+            code="invalid_payout_account",
+            fields={field: [_("Not an Alipay account.")]},
+            rule="R-PAY-6",
+        )
+    return value
 
 
 def _enqueue(task_path: str, *args) -> None:
@@ -114,9 +133,11 @@ def record(attempt_id: int, outcome: Outcome, *, now: dt.datetime) -> str:
         actor = _actor()
         if outcome.result == Result.CONFIRMED:
             apply_transition(attempt, "confirm", actor, at=now, order_id=outcome.order_id, paid_at=outcome.paid_at)
+            import_string(SETTLE)(attempt, now)
         elif outcome.result == Result.REFUSED:
             reason = outcome.reason or outcome.code
             apply_transition(attempt, "refuse", actor, at=now, reason=reason, code=outcome.code)
+            import_string(SETTLE)(attempt, now)
         else:
             _still_unknown(attempt, outcome, actor, now)
         return attempt.status
@@ -191,3 +212,25 @@ def retry(attempt: PayoutAttempt, actor: Actor, *, payee: str | None = None, now
     if attempt.status != S.REFUSED:
         raise Conflict(_("Only a refused transfer can be tried again."), code="payout_not_refused")
     return create_attempt(attempt.claim, attempt.kind, payee or attempt.payee, attempt.amount, actor, now=now)
+
+
+def retry_refused_for_shop(shop_id: int, actor: Actor, *, now: dt.datetime | None = None) -> int:
+    """R-PAY-6: the merchant fixed its payout account: every claim payout of the shop refused
+    and not yet tried again goes once more, to the account as it is now."""
+    now = now or timezone.now()
+    refused = (
+        PayoutAttempt.objects.filter(claim__shop_id=shop_id, kind=AttemptKind.CLAIM_PAYOUT, status=S.REFUSED)
+        .exclude(claim__payout_attempts__in=PayoutAttempt.objects.live().filter(kind=AttemptKind.CLAIM_PAYOUT))
+        .select_related("claim__shop")
+        .order_by("claim_id", "-created_at")
+    )
+    started = 0
+    with transaction.atomic():
+        for claim_id in dict.fromkeys(refused.values_list("claim_id", flat=True)):
+            last = refused.filter(claim_id=claim_id).first()
+            try:
+                create_attempt(last.claim, last.kind, last.claim.shop.payout_account, last.amount, actor, now=now)
+            except (Conflict, RuleViolation):
+                continue  # started meanwhile, or the shop has no account any more
+            started += 1
+    return started

@@ -30,7 +30,7 @@ def login(client):
 
 @pytest.fixture
 def refused(world, gateway):
-    claim = world.in_state(ClaimStatus.REFUNDED)
+    claim = world.in_state(ClaimStatus.REFUND_DUE)
     attempt = attempts.create_attempt(
         claim, AttemptKind.CLAIM_PAYOUT, "alipay-shop-a-frozen", Decimal("199.00"), world.staff, now=world.now
     )

@@ -8,8 +8,11 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from claims import services as claims
 from claims.choices import ClaimStatus
+from claims.models import Claim
 from kernel.errors import Conflict, RuleViolation
+from merchants.models import Shop
 from payments.choices import AttemptKind, AttemptStatus
 from payments.models import PayoutAttempt
 from payments.providers import Result, Transfer
@@ -23,17 +26,20 @@ S = AttemptStatus
 
 @pytest.fixture
 def claim(world):
-    return world.in_state(ClaimStatus.REFUNDED)
+    return world.in_state(ClaimStatus.REFUND_DUE)
 
 
 def transfers_made(gateway, attempt):
     return [
-        o for o in gateway.state.orders.values() if o["out_biz_no"] == attempt.out_biz_no and o["status"] == "SUCCESS"
+        o for o in gateway.book.orders.values() if o["out_biz_no"] == attempt.out_biz_no and o["result"] == "SUCCESS"
     ]
 
 
-def start(world, claim, payee="alipay-shop-a", amount="199.00", kind=AttemptKind.CLAIM_PAYOUT):
-    return attempts.create_attempt(claim, kind, payee, Decimal(amount), world.staff, now=world.now)
+def start(world, claim, payee="alipay-shop-a"):
+    """The platform reports the refund: the merchant's payout to `payee` is stored, not yet sent."""
+    Shop.objects.filter(pk=claim.shop_id).update(payout_account=payee)
+    claims.complete_refund(Claim.objects.get(pk=claim.pk), world.platform, now=world.now)
+    return claim.payout_attempts.get(kind=AttemptKind.CLAIM_PAYOUT)
 
 
 def later(attempt, **delta):
@@ -65,26 +71,26 @@ def test_r_pay_5_a_duplicated_send_task_makes_one_transfer(world, claim, gateway
     attempt = start(world, claim)
     attempts.send(attempt.pk)
     assert attempts.send(attempt.pk) == S.CONFIRMED
-    assert gateway.state.transfer_calls == 1
+    assert gateway.book.transfer_calls == 1
     assert len(transfers_made(gateway, attempt)) == 1
 
 
 def test_r_pay_6_one_live_attempt_per_claim_and_kind(world, claim, gateway):
     start(world, claim)
     with pytest.raises(Conflict):
-        start(world, claim)
+        attempts.create_attempt(claim, AttemptKind.CLAIM_PAYOUT, "x", Decimal("1.00"), world.staff)
     # The database refuses it too, whatever code tries.
     with pytest.raises(IntegrityError), transaction.atomic():
         PayoutAttempt.objects.create(
             claim=claim, kind=AttemptKind.CLAIM_PAYOUT, payee="x", amount=1, out_biz_no="other", created_at=world.now
         )
     # The allowance to the buyer is another kind: its own transfer.
-    assert start(world, claim, payee="buyer-refunds", amount="10.00", kind=AttemptKind.SHIPPING_ALLOWANCE)
+    assert attempts.create_attempt(claim, AttemptKind.SHIPPING_ALLOWANCE, "buyer@x.cn", Decimal("10.00"), world.staff)
 
 
 def test_r_pay_6_no_payee_account_no_attempt(world, claim, gateway):
     with pytest.raises(RuleViolation):
-        start(world, claim, payee="  ")
+        attempts.create_attempt(claim, AttemptKind.CLAIM_PAYOUT, "  ", Decimal("1.00"), world.staff)
 
 
 def test_r_pay_6_a_frozen_account_is_refused_with_the_providers_reason_and_a_retry_is_a_new_number(
@@ -116,7 +122,7 @@ def test_r_pay_6_a_time_out_after_the_transfer_is_queried_not_resent(world, clai
     assert attempts.check_due(now=later(attempt)) == 1
     attempt.refresh_from_db()
     assert attempt.status == S.CONFIRMED
-    assert gateway.state.transfer_calls == 1
+    assert gateway.book.transfer_calls == 1
     assert PayoutAttempt.objects.filter(claim=claim).count() == 1
 
 
@@ -129,7 +135,7 @@ def test_r_pay_6_system_busy_is_queried_and_the_same_number_sent_again(world, cl
     attempts.check_due(now=later(attempt))
     attempt.refresh_from_db()
     assert attempt.status == S.CONFIRMED
-    assert gateway.state.transfer_calls == 2  # the busy answer, then the same out_biz_no again
+    assert gateway.book.transfer_calls == 2  # the busy answer, then the same out_biz_no again
     assert len(transfers_made(gateway, attempt)) == 1
 
 
@@ -166,7 +172,7 @@ def test_r_pay_5_a_worker_dying_between_call_and_answer_is_resolved_by_the_sweep
     attempts.check_due(now=later(attempt))
     attempt.refresh_from_db()
     assert attempt.status == S.CONFIRMED
-    assert gateway.state.transfer_calls == 1
+    assert gateway.book.transfer_calls == 1
 
 
 def test_r_pay_5_a_lost_send_task_is_sent_by_the_sweep(world, claim, gateway):
@@ -219,4 +225,4 @@ def test_a_request_signed_with_another_key_is_refused_by_the_gateway(gateway):
     )
     outcome = provider.transfer(Transfer("SIGN-2", "alipay-x", Decimal("1.00"), "t"))
     assert outcome.result == Result.REFUSED and outcome.code == "isv.invalid-signature"
-    assert "SIGN-2" not in gateway.state.orders
+    assert "SIGN-2" not in gateway.book.orders

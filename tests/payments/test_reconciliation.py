@@ -26,13 +26,11 @@ NOON = dt.datetime.combine(YESTERDAY, dt.time(12), tzinfo=SHANGHAI)
 @pytest.fixture
 def paid_yesterday(world, gateway):
     """Two transfers the stand-in made yesterday at noon, both confirmed here."""
-    gateway.state.clock = lambda: NOON
+    gateway.book.clock = lambda: NOON
     made = []
     for _i in range(2):
-        claim = world.in_state(ClaimStatus.REFUNDED)
-        attempt = attempts.create_attempt(
-            claim, AttemptKind.CLAIM_PAYOUT, "alipay-shop-a", Decimal("199.00"), world.staff, now=world.now
-        )
+        claim = world.in_state(ClaimStatus.REFUNDED)  # refund_only: the merchant's payout alone
+        attempt = claim.payout_attempts.get()
         attempts.send(attempt.pk)
         made.append(PayoutAttempt.objects.get(pk=attempt.pk))
     return made
@@ -48,7 +46,7 @@ def test_r_pay_7_a_day_whose_bill_matches_every_transfer_is_reconciled(paid_yest
 
 def test_r_pay_7_a_transfer_recorded_here_but_not_on_the_bill_is_listed_with_both_sides(world, paid_yesterday, gateway):
     [first, second] = paid_yesterday
-    del gateway.state.orders[second.out_biz_no]  # the provider's bill does not have it
+    del gateway.book.orders[second.out_biz_no]  # the provider's bill does not have it
 
     day = reconcile_day(YESTERDAY)
 
@@ -73,8 +71,8 @@ def test_r_pay_7_a_transfer_recorded_here_but_not_on_the_bill_is_listed_with_bot
 
 def test_r_pay_7_amount_and_payee_differences_show_both_sides(paid_yesterday, gateway):
     [first, second] = paid_yesterday
-    gateway.state.orders[first.out_biz_no]["amount"] = "19.90"
-    gateway.state.orders[second.out_biz_no]["payee"] = "someone-else"
+    gateway.book.orders[first.out_biz_no]["amount"] = "19.90"
+    gateway.book.orders[second.out_biz_no]["payee"] = "someone-else"
 
     day = reconcile_day(YESTERDAY)
 
@@ -87,8 +85,8 @@ def test_r_pay_7_amount_and_payee_differences_show_both_sides(paid_yesterday, ga
 
 
 def test_r_pay_7_a_transfer_on_the_bill_not_confirmed_here_is_listed(world, paid_yesterday, gateway):
-    gateway.state.clock = lambda: NOON
-    claim = world.in_state(ClaimStatus.REFUNDED)
+    gateway.book.clock = lambda: NOON
+    claim = world.in_state(ClaimStatus.REFUND_DUE)
     attempt = attempts.create_attempt(
         claim, AttemptKind.CLAIM_PAYOUT, "alipay-shop-a-timeout", Decimal("50.00"), world.staff, now=world.now
     )
