@@ -37,8 +37,14 @@ bench: install messages
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	PY=$(PY) bench/run.sh $(BENCH_ARGS)
 
+# What CI (.ci/run) and the pre-commit hooks check: style, the import layering (pyproject.toml), no model
+# change without its migration, and the types.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run -v0
+	$(VENV)/bin/mypy .
 
 clean:
-	rm -rf $(VENV) var staticfiles test-output
+	rm -rf $(VENV) var staticfiles test-output .mypy_cache .import_linter_cache

@@ -1,18 +1,20 @@
 """Binding a person to their role (domain.md §1); the role decides their admin group."""
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from kernel.actors import Role
+from catalogue.models import Insurer
+from merchants.models import Shop
 
 from .models import Membership
+from .roles import ROLE_PERMISSIONS
 
-# Each back-office role has a group of the same name (created by backoffice's migration 0002).
-STAFF_GROUPS = (Role.REVIEWER, Role.SUPERVISOR, Role.SERVICE_STAFF)
+# Each back-office role has a group of the same name, holding the permissions of accounts/roles.py.
+STAFF_GROUPS = tuple(ROLE_PERMISSIONS)
 
 
 @transaction.atomic
-def bind(user, role, *, insurer=None, shop=None):
+def bind(user: User, role: str, *, insurer: Insurer | None = None, shop: Shop | None = None) -> Membership:
     """Give `user` their role and its binding, the matching admin group, and admin access only
     for staff roles: a merchant never gets into the admin."""
     membership = Membership.objects.filter(user=user).first() or Membership(user=user)
@@ -23,7 +25,7 @@ def bind(user, role, *, insurer=None, shop=None):
     return membership
 
 
-def sync_group(user, role):
+def sync_group(user: User, role: str) -> None:
     groups = Group.objects.filter(name__in=STAFF_GROUPS)
     user.groups.remove(*[g for g in groups if g.name != role])
     if role in STAFF_GROUPS:

@@ -1,17 +1,45 @@
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
-from .models import TransitionLog
+from kernel.actors import Actor, require
+from kernel.errors import transition_refused
+
+from .masking import BODIES, DISCLOSURE, SENSITIVE
+from .models import Disclosure, TransitionLog
 
 
-def record_transition(obj, *, transition, source, target, actor, reason="", at=None):
+def record_transition(
+    obj: Model,
+    *,
+    transition: str,
+    source: str | None,
+    target: str,
+    actor: Actor,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> TransitionLog:
     """Write the audit row for a state change of `obj` (called inside the changing transaction)."""
     row = transition_row(obj, transition=transition, source=source, target=target, actor=actor, reason=reason, at=at)
     row.save()
     return row
 
 
-def transition_row(obj, *, transition, source, target, actor, reason="", at=None):
+def transition_row(
+    obj: Model,
+    *,
+    transition: str,
+    source: str | None,
+    target: str,
+    actor: Actor,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> TransitionLog:
     """The unsaved audit row of a state change: record_transition saves one, bulk writers many."""
     return TransitionLog(
         content_type=ContentType.objects.get_for_model(obj),
@@ -29,18 +57,18 @@ def transition_row(obj, *, transition, source, target, actor, reason="", at=None
     )
 
 
-def history(obj):
+def history(obj: Model) -> QuerySet[TransitionLog]:
     return TransitionLog.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk).order_by(
         "at", "id"
     )
 
 
-def histories(objects):
+def histories(objects: Iterable[Model]) -> dict[int, list[TransitionLog]]:
     """{pk: [rows]} for objects of one model, in one query (a page of an API list)."""
     objects = list(objects)
     if not objects:
         return {}
-    rows = {}
+    rows: dict[int, list[TransitionLog]] = {}
     logs = TransitionLog.objects.filter(
         content_type=ContentType.objects.get_for_model(objects[0]), object_id__in=[obj.pk for obj in objects]
     ).order_by("at", "id")
@@ -49,7 +77,9 @@ def histories(objects):
     return rows
 
 
-def apply_transition(obj, name, actor, *, at, reason="", **kwargs):
+def apply_transition(
+    obj: Model, name: str, actor: Actor, *, at: dt.datetime, reason: str = "", **kwargs: Any
+) -> TransitionLog:
     """Run the FSM transition `name` on `obj`, save it, and write its audit row.
 
     Every transition method takes `at` and `reason` (what the audit row records) and may take more.
@@ -57,27 +87,21 @@ def apply_transition(obj, name, actor, *, at, reason="", **kwargs):
     Must run inside the caller's transaction: the FSM's optimistic lock refuses the save if
     another process changed the state since `obj` was read, and the whole use case rolls back.
     """
-    from django_fsm import ConcurrentTransition
-
-    from kernel.errors import transition_refused
-
     source = run_transition(obj, name, at=at, reason=reason, **kwargs)
     try:
         obj.save()
     except ConcurrentTransition as exc:
         raise transition_refused(obj, name, source) from exc
-    return record_transition(obj, transition=name, source=source, target=obj.status, actor=actor, reason=reason, at=at)
+    return record_transition(
+        obj, transition=name, source=source, target=state_of(obj), actor=actor, reason=reason, at=at
+    )
 
 
-def run_transition(obj, name, *, at, reason="", **kwargs):
+def run_transition(obj: Model, name: str, *, at: dt.datetime, reason: str = "", **kwargs: Any) -> str:
     """Run the FSM transition `name` on `obj` in memory only, refused exactly as apply_transition
     refuses it; returns the state it left. Bulk writers save the objects and their audit rows
     (transition_row) themselves, on rows they hold locked."""
-    from django_fsm import TransitionNotAllowed, can_proceed
-
-    from kernel.errors import transition_refused
-
-    source = obj._meta.get_field("status").value_from_object(obj)
+    source = state_of(obj)
     method = getattr(obj, name)
     if not can_proceed(method):
         raise transition_refused(obj, name, source)
@@ -88,14 +112,16 @@ def run_transition(obj, name, *, at, reason="", **kwargs):
     return source
 
 
-def disclose(obj, field, actor, *, reason="", at=None):
+def state_of(obj: Model) -> str:
+    """The state of a life cycle's object (every FSM field here is called `status`)."""
+    field = cast(Field[Any, str], obj._meta.get_field("status"))
+    state: str = field.value_from_object(obj)
+    return state
+
+
+def disclose(obj: Model, field: str, actor: Actor, *, reason: str = "", at: dt.datetime | None = None) -> Any:
     """A masked field of `obj` in full, for a role allowed to see it; the disclosure is recorded
     first, so that nobody sees a value without a row saying so."""
-    from kernel.actors import require
-
-    from .masking import BODIES, DISCLOSURE, SENSITIVE
-    from .models import Disclosure
-
     if field not in SENSITIVE and field not in BODIES:
         raise ValueError(f"{field} is not a masked field")
     require(actor, "disclose", DISCLOSURE)

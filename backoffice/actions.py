@@ -1,7 +1,8 @@
 """Buttons on an object's page that call a service, each with the form it needs.
 
 An action is offered when the user's group grants its permission, the user's role may take it
-(the workflow table the service itself checks) and the object is in a state that allows it. The
+(the workflow table the service itself checks) and the object is in a state that allows it (its
+`states`, or the state machine's answer through `open`). The
 form carries the version of the object the page showed; if the object changed since, the action
 is refused instead of overwriting a newer decision."""
 
@@ -16,6 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.services import history
 from kernel.errors import Conflict, DomainError
@@ -41,6 +43,10 @@ class ActionForm(forms.Form):
                     self.add_error(name, str(problem))
 
 
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 @dataclass(frozen=True)
 class ObjectAction:
     name: str
@@ -51,6 +57,7 @@ class ObjectAction:
     rule: tuple = ()  # (workflow table, action key): the roles the service accepts
     states: tuple = ()  # the object states it applies to; empty: any
     when: object = None  # a further test on the object, e.g. "partially approved"
+    open: object = None  # open(obj, actor) -> bool: whether the state machine lets the actor take it now
     help: str = ""
     tone: str = ""  # "" | "danger"
     accesskey: str = ""
@@ -64,8 +71,10 @@ class ObjectAction:
             return actor.role in table[key][1]
         return True
 
-    def applies_to(self, obj, state):
+    def applies_to(self, obj, state, actor):
         if self.states and state not in self.states:
+            return False
+        if self.open is not None and not self.open(obj, actor):
             return False
         return self.when is None or self.when(obj)
 
@@ -106,7 +115,7 @@ class ObjectActionsMixin:
     def offered_actions(self, request, obj):
         actor = actor_for(request)
         state = self.state_of(obj)
-        return [a for a in self.object_actions if a.permitted(request, actor) and a.applies_to(obj, state)]
+        return [a for a in self.object_actions if a.permitted(request, actor) and a.applies_to(obj, state, actor)]
 
     def blank_form(self, obj, action):
         return action.form_class(obj=obj, initial={"seen": self.version_of(obj)})
@@ -132,7 +141,7 @@ class ObjectActionsMixin:
         if not chosen.permitted(request, actor):
             raise PermissionDenied
         if request.method != "POST":
-            if not chosen.applies_to(obj, self.state_of(obj)):
+            if not chosen.applies_to(obj, self.state_of(obj), actor):
                 messages.warning(request, _("This action is not available any more: the record has changed."))
                 return HttpResponseRedirect(self.after_action_url(obj))
             return self.render_action(request, obj, chosen, self.blank_form(obj, chosen))

@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy
 from audit.masking import DISCLOSURE, masked_body
 from audit.services import disclose
 
-from .actions import ObjectAction, ObjectActionsMixin
-from .review import ReasonForm
+from .actions import ObjectAction, ObjectActionsMixin, ReasonForm
 
 
 def body_text(body):

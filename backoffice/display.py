@@ -1,10 +1,50 @@
 """Small pieces of markup the admin lists share: state badges, flag badges, links, countdowns."""
 
+import datetime as dt
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
-from .review import countdown
+from catalogue.taxonomy import Reason
+from claims.choices import ClaimStatus as S
+from claims.workflow import SLA_WARNING_SHARE
+
+
+def countdown(claim, now):
+    """Time left to the review SLA (R-REV-1): `tone` is ok, warn (≥ 80 % used), breached, or paused
+    while the buyer gathers evidence."""
+    if claim.status == S.EVIDENCE_REQUESTED:
+        return {"tone": "paused", "seconds": None, "text": _("paused: waiting for evidence")}
+    if claim.status != S.SUBMITTED or claim.review_due_at is None:
+        return None
+    sla = dt.timedelta(hours=claim.review_sla_hours)
+    left = claim.review_due_at - now
+    if left <= dt.timedelta(0):
+        tone = "breached"
+    elif left <= sla * (1 - SLA_WARNING_SHARE):
+        tone = "warn"
+    else:
+        tone = "ok"
+    return {
+        "tone": tone,
+        "seconds": int(left.total_seconds()),
+        "warn_at": int((sla * (1 - SLA_WARNING_SHARE)).total_seconds()),
+        "text": duration_text(left),
+        "due": claim.review_due_at,
+    }
+
+
+def duration_text(delta):
+    seconds = int(delta.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    hours, minutes = seconds // 3600, seconds % 3600 // 60
+    return f"{sign}{hours}h {minutes:02d}m"
+
+
+def reason_label(value):
+    return Reason(value).label if value in Reason.values else value
 
 
 def state_badge(obj, field="status"):

@@ -18,15 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalogue.models import Insurer, Plan
-from claims.figures import service_figures
+from claims.figures import lowest_rated, service_figures
 from claims.models import Claim
 from kernel.money import to_fen
 from kernel.timeutil import shanghai_date, shanghai_midnight
 from ledger.models import Entry
 from merchants.models import Shop
 
+from .display import reason_label
 from .exports import csv_response
-from .review import reason_label
 from .scoping import actor_for
 
 GROUP_CHOICES = [("plan", gettext_lazy("Plan")), ("insurer", gettext_lazy("Insurer")), ("shop", gettext_lazy("Shop"))]
@@ -96,6 +96,52 @@ def dashboard(request):
 
 
 def build(start, end, group, claims, entries):
+    figures = _claim_figures(start, end, group, claims, entries)
+    figures += _satisfaction(start, end, group, claims, figures[0].rows)
+    return figures
+
+
+def _satisfaction(start, end, group, claims, chosen):
+    """R-KPI-2: the average rating and the number of ratings per group, and the lowest-rated claims."""
+    rated = [r for r in chosen if r["buyer_ratings"] or r["merchant_ratings"]]
+    per_group = Figure(
+        "satisfaction",
+        _("Satisfaction: average rating (1–5) and number of ratings"),
+        [
+            (_("buyer ratings"), "buyer_ratings", "count"),
+            (_("buyer average"), "buyer_rating_avg", "rating"),
+            (_("merchant ratings"), "merchant_ratings", "count"),
+            (_("merchant average"), "merchant_rating_avg", "rating"),
+        ],
+        rated,
+    )
+    per_group.chart = bar_chart(per_group.title, rated, [per_group.columns[1], per_group.columns[3]])
+    period = claims.filter(opened_at__gte=start, opened_at__lt=end)
+    lowest = [
+        {
+            "label": rating.claim.claim_id,
+            "shop": f"{rating.claim.shop.name} ({rating.claim.shop.shop_id})",
+            "source": rating.get_source_display(),
+            "rating": rating.rating,
+            "comment": rating.comment,
+        }
+        for rating in lowest_rated(period)
+    ]
+    lowest_figure = Figure(
+        "lowest_rated",
+        _("Lowest-rated claims"),
+        [
+            (_("shop"), "shop", "text"),
+            (_("rated by"), "source", "text"),
+            (_("rating"), "rating", "count"),
+            (_("comment"), "comment", "text"),
+        ],
+        lowest,
+    )
+    return [per_group, lowest_figure]
+
+
+def _claim_figures(start, end, group, claims, entries):
     rows = {g: service_figures(start, end, group=g, claims=claims, entries=entries) for g in {group, "plan", "shop"}}
     by_reason = service_figures(start, end, group="reason", claims=claims, entries=entries)
     names = _names(group, rows[group])
@@ -214,6 +260,8 @@ def shown(value, kind):
         return f"{value:.1f}"
     if kind == "money":
         return f"¥{to_fen(value)}"
+    if kind == "rating":
+        return f"{value:.2f}"
     return str(value)
 
 
@@ -226,8 +274,8 @@ def bar_chart(title, rows, columns):
     if not rows:
         return ""
     kinds = {kind for _h, _k, kind in columns}
-    top = 1 if kinds == {"share"} else max((float(r[key] or 0) for r in rows for _h, key, _kind in columns), default=0)
-    top = top or 1
+    fixed = {frozenset({"share"}): 1, frozenset({"rating"}): 5}.get(frozenset(kinds))
+    top = fixed or max((float(r[key] or 0) for r in rows for _h, key, _kind in columns), default=0) or 1
     group_height = BAR_HEIGHT * len(columns) + GAP
     height = group_height * len(rows) + GAP
     width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH

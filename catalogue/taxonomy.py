@@ -40,7 +40,7 @@ class ProblemCode(models.TextChoices):
     UNASSESSED = "unassessed", _("Unassessed (automatic decision)")
 
 
-APPLIANCE_TAXONOMY = {
+APPLIANCE_TAXONOMY: dict[str, list[str]] = {
     Reason.QUALITY.value: [
         ProblemCode.PERFORMANCE_FAULT,
         ProblemCode.BUTTONS_UNRESPONSIVE,
@@ -65,4 +65,4 @@ APPLIANCE_TAXONOMY = {
         ProblemCode.STAINED,
     ],
 }
-APPLIANCE_TAXONOMY = {reason: [str(code.value) for code in codes] for reason, codes in APPLIANCE_TAXONOMY.items()}
+APPLIANCE_TAXONOMY = {reason: [str(code) for code in codes] for reason, codes in APPLIANCE_TAXONOMY.items()}

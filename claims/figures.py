@@ -3,12 +3,13 @@
 import statistics
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 
 from kernel.money import to_fen
 from ledger.models import Entry, EntryKind
 
 from .choices import DisputeOutcome, Outcome
+from .feedback import Rating, RatingSource
 from .models import Claim, ClaimFlag, Decision, ReceiptDispute
 
 GROUPS = {"plan": "plan_id", "insurer": "insurer_id", "shop": "shop_id", "reason": "reason"}
@@ -27,6 +28,24 @@ def _percentile(values, share):
 
 def _hours(delta):
     return round(delta.total_seconds() / 3600, 2)
+
+
+def _ratings(found):
+    """`buyer_ratings`, `buyer_rating_avg`, `merchant_ratings`, `merchant_rating_avg` (R-KPI-2)."""
+    figures = {}
+    for source in RatingSource:
+        count, mean = found.get(source, (0, None))
+        figures[f"{source}_ratings"], figures[f"{source}_rating_avg"] = count, mean
+    return figures
+
+
+def lowest_rated(claims, *, limit=10):
+    """R-KPI-2: the claims rated lowest (by the buyer or the merchant), for staff to look into."""
+    return list(
+        Rating.objects.filter(claim__in=claims)
+        .select_related("claim", "claim__shop")
+        .order_by("rating", "-at", "-id")[:limit]
+    )
 
 
 def service_figures(start, end, *, group="plan", claims=None, entries=None):
@@ -57,6 +76,7 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
                 "disputes_upheld": 0,
                 "disputes_overturned": 0,
                 "flagged_buyers": set(),
+                "ratings": {},
             },
         )
 
@@ -91,6 +111,10 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
     )
     for f in flagged.values(f"claim__{key}", "claim__buyer_id"):
         row(f[f"claim__{key}"])["flagged_buyers"].add(f["claim__buyer_id"])
+    # R-KPI-2: the ratings of the period's claims, the buyer's and the merchant's apart.
+    ratings = Rating.objects.filter(claim__in=claims).values(f"claim__{key}", "source")
+    for g in ratings.annotate(n=Count("id"), mean=Avg("rating")):
+        row(g[f"claim__{key}"])["ratings"][g["source"]] = (g["n"], round(Decimal(g["mean"]), 2))
     money = (
         entries.values(key).annotate(
             charged=Sum("amount", filter=Q(kind=EntryKind.PREMIUM_CHARGED)),
@@ -127,6 +151,7 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
                 "disputes_upheld": r["disputes_upheld"],
                 "disputes_overturned": r["disputes_overturned"],
                 "flagged_buyers": len(r["flagged_buyers"]),
+                **_ratings(r["ratings"]),
             }
         )
     return sorted(result, key=lambda item: str(item["id"]))

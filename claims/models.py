@@ -362,7 +362,7 @@ class Claim(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[S.REJECTED, S.AWAITING_RETURN, S.REFUND_DUE],
         target=S.UNDER_APPEAL,
-        conditions=[is_appealable],
+        conditions=[is_appealable],  # type: ignore[list-item]  # django-fsm types a condition for any model
     )
     def appeal(self, at, reason):
         """R-DIS-1: the return and refund clocks stop while the appeal is heard."""
@@ -558,3 +558,7 @@ class NonPerformanceFinding(models.Model):
 
     def __str__(self):
         return f"{self.claim} · {self.get_kind_display()}"
+
+
+# Notes and ratings live in their own module; imported here so Django registers them with the app.
+from .feedback import ClaimNote, Rating  # noqa: E402, F401

@@ -15,7 +15,7 @@ class ClientRole(models.TextChoices):
     MERCHANT = Role.MERCHANT.value, _("Merchant")
 
 
-def hash_key(key):
+def hash_key(key: str) -> str:
     """Keys are stored only as this digest: a leaked database does not leak working keys."""
     return hashlib.sha256(key.encode()).hexdigest()
 

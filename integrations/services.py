@@ -1,8 +1,10 @@
 """Issuing and revoking integration clients' keys (api.md Conventions)."""
 
+import datetime as dt
 import secrets
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +17,14 @@ from .models import ApiClient, ClientRole, hash_key
 
 
 @transaction.atomic
-def issue_client(name, *, role=ClientRole.PLATFORM, insurer_code=None, shop_id=None, webhook_url=""):
+def issue_client(
+    name: str,
+    *,
+    role: str = ClientRole.PLATFORM,
+    insurer_code: str | None = None,
+    shop_id: str | None = None,
+    webhook_url: str = "",
+) -> tuple[ApiClient, str]:
     """Create a client; returns (client, key). The key is shown once and stored only as a hash;
     a client with a webhook URL also gets the secret its events are signed with."""
     insurer = shop = None
@@ -43,7 +52,7 @@ def issue_client(name, *, role=ClientRole.PLATFORM, insurer_code=None, shop_id=N
     return client, key
 
 
-def give_webhook_secret(client):
+def give_webhook_secret(client: ApiClient) -> str:
     """A client with a webhook URL and no signing secret gets one (saved); returns it, or "" when
     there was nothing to do. Staff adding a URL in the admin are shown the secret this returns."""
     if not client.webhook_url or client.webhook_secret:
@@ -53,7 +62,7 @@ def give_webhook_secret(client):
     return client.webhook_secret
 
 
-def revoke(clients, now=None):
+def revoke(clients: QuerySet[ApiClient], now: dt.datetime | None = None) -> int:
     """A revoked key is refused at once (401); its pending webhooks are given up on their next try."""
     revoked = clients.filter(active=True).update(active=False, revoked_at=now or timezone.now())
     webhooks.forget_subscribers()  # an update() sends no post_save

@@ -87,7 +87,7 @@ def subscribers():
     return clients
 
 
-def forget_subscribers(**_signal):
+def forget_subscribers(**_signal: object) -> None:
     """Called when a client is saved, revoked or deleted: the next event reads them again, in
     this transaction and, once it commits, in every process (until then another process could
     still read the old rows back in)."""

@@ -4,10 +4,15 @@ Every service takes an Actor; it decides what the actor may do (the workflow tab
 written into the audit trail with the channel it came through.
 """
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any, Self
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from kernel.errors import NotFound, RoleRefused
 
 
 class Role(models.TextChoices):
@@ -43,7 +48,7 @@ class Actor:
     label: str = ""
 
     @classmethod
-    def for_user(cls, user, channel):
+    def for_user(cls, user: Any, channel: str) -> Self:
         """The actor for a logged-in person; a user without a membership has no role."""
         membership = getattr(user, "membership", None)
         if membership is None:
@@ -59,14 +64,14 @@ class Actor:
         )
 
     @classmethod
-    def timer(cls, label="process_deadlines"):
+    def timer(cls, label: str = "process_deadlines") -> Self:
         return cls(role=Role.TIMER, channel=Channel.TIMER, label=label)
 
     @classmethod
-    def system(cls, label="system"):
+    def system(cls, label: str = "system") -> Self:
         return cls(role=Role.SYSTEM, channel=Channel.SYSTEM, label=label)
 
-    def in_scope(self, *, insurer_id=None, shop_id=None):
+    def in_scope(self, *, insurer_id: int | None = None, shop_id: int | None = None) -> bool:
         """Insurer-bound actors see their insurer only, merchants their shop only; others see all."""
         if self.role in INSURER_ROLES:
             return self.insurer_id is not None and self.insurer_id == insurer_id
@@ -75,10 +80,14 @@ class Actor:
         return True
 
 
-def require(actor, action, table, *, insurer_id=None, shop_id=None):
-    """Refuse an action the actor's role may not take (403) or an object outside its scope (404)."""
-    from kernel.errors import NotFound, RoleRefused
+# What each action is called and which roles may take it: the workflow tables of each app.
+ActionTable = Mapping[str, tuple[str | Promise, Collection[str]]]
 
+
+def require(
+    actor: Actor, action: str, table: ActionTable, *, insurer_id: int | None = None, shop_id: int | None = None
+) -> None:
+    """Refuse an action the actor's role may not take (403) or an object outside its scope (404)."""
     label, roles = table[action]
     if actor.role not in roles:
         raise RoleRefused(_("Your role may not do this: %(action)s.") % {"action": label})

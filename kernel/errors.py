@@ -3,6 +3,10 @@
 Interfaces (API, admin, portal) translate these; services never know which one called them.
 """
 
+from typing import Any
+
+from django.db.models import Model
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,7 +14,14 @@ class DomainError(Exception):
     status = 422
     code = "rule_violated"
 
-    def __init__(self, message, *, code=None, fields=None, rule=None):
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        code: str | None = None,
+        fields: dict[str, Any] | None = None,
+        rule: str | None = None,
+    ) -> None:
         self.rule = rule
         if rule and rule not in str(message):
             message = f"{message} ({rule})"
@@ -49,7 +60,7 @@ class NotFound(DomainError):
     code = "not_found"
 
 
-def transition_refused(obj, action, state):
+def transition_refused(obj: Model, action: str | Promise, state: str | Promise) -> TransitionRefused:
     return TransitionRefused(
         _("%(action)s is not allowed while %(object)s is %(state)s.")
         % {"action": action, "object": obj._meta.verbose_name, "state": state}

@@ -16,7 +16,8 @@ class EntryKind(models.TextChoices):
     POINTS_GRANTED = "points_granted", _("Non-performance points granted to buyer")
 
 
-class EntryQuerySet(AppendOnlyQuerySet, ScopedQuerySet):
+# Both parents give as_manager() their own return type; django-stubs cannot merge the two.
+class EntryQuerySet(AppendOnlyQuerySet, ScopedQuerySet):  # type: ignore[override]
     pass
 
 
@@ -45,7 +46,7 @@ class Entry(AppendOnlyModel):
     created_at = models.DateTimeField(_("at"), db_index=True)
     memo = models.CharField(_("memo"), max_length=200, blank=True)
 
-    objects = EntryQuerySet.as_manager()
+    objects = EntryQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("ledger entry")

@@ -1,9 +1,12 @@
 """Writing and reading the ledger (R-PAY-4, R-PAY-5)."""
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from kernel.errors import Conflict
@@ -12,20 +15,20 @@ from .models import Entry, EntryKind
 
 
 def entry(
-    kind,
+    kind: str,
     *,
-    shop_id,
-    insurer_id,
-    plan_id,
-    amount=Decimal("0.00"),
-    points=0,
-    policy_id=None,
-    claim_id=None,
-    finding_id=None,
-    payee="",
-    memo="",
-    at=None,
-):
+    shop_id: int,
+    insurer_id: int,
+    plan_id: int,
+    amount: Decimal = Decimal("0.00"),
+    points: int = 0,
+    policy_id: int | None = None,
+    claim_id: int | None = None,
+    finding_id: int | None = None,
+    payee: str = "",
+    memo: str = "",
+    at: dt.datetime | None = None,
+) -> Entry:
     """An unsaved entry, for post() or post_many()."""
     return Entry(
         kind=kind,
@@ -43,12 +46,12 @@ def entry(
     )
 
 
-def post(kind, **fields):
+def post(kind: str, **fields: Any) -> Entry:
     """Write one entry. A second entry the constraints forbid raises Conflict and writes nothing."""
     return post_many([entry(kind, **fields)])[0]
 
 
-def post_many(entries):
+def post_many(entries: Iterable[Entry]) -> list[Entry]:
     """Write entries in one statement, all or none: one the constraints forbid raises Conflict."""
     try:
         with transaction.atomic():
@@ -57,13 +60,15 @@ def post_many(entries):
         raise Conflict("This movement is already in the ledger.", code="already_recorded") from exc
 
 
-def balances(entries=None, by=("shop", "plan")):
+def balances(
+    entries: QuerySet[Entry] | None = None, by: Sequence[str] = ("shop", "plan")
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     """Totals per group and kind, with each side's net: what the insurer took in premiums less
     what it paid out. `entries` is an already scoped queryset."""
     entries = Entry.objects.all() if entries is None else entries
     fields = [f"{name}_id" for name in by]
     rows = entries.values(*fields, "kind").annotate(amount=Sum("amount"), points=Sum("points")).order_by(*fields)
-    groups = {}
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         key = tuple(row[f] for f in fields)
         group = groups.setdefault(key, {kind.value: Decimal("0.00") for kind in EntryKind} | {"points": 0})

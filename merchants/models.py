@@ -65,7 +65,7 @@ class Enrolment(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return f"{self.shop} · {self.plan.code}"
 
-    def rejoin_from(self, exited_at=None):
+    def rejoin_from(self, exited_at: dt.datetime | None = None) -> dt.datetime | None:
         """R-EXIT-3: 00:00 Shanghai on day `rejoin_on_day` after the exit day (the next day is day 1).
         `exited_at` previews the date for an exit that has not happened yet."""
         exited_at = exited_at or self.exited_at
@@ -124,7 +124,7 @@ class CoverPeriod(models.Model):
     def __str__(self):
         return f"{self.enrolment} {self.started_at:%Y-%m-%d} → {self.ended_at or '…'}"
 
-    def covers(self, moment):
+    def covers(self, moment: dt.datetime) -> bool:
         return self.started_at <= moment and (self.ended_at is None or moment < self.ended_at)
 
 

@@ -5,8 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.actions import ActionForm, ObjectAction, ObjectActionsMixin
-from backoffice.review import ReasonForm
+from backoffice.actions import ActionForm, ObjectAction, ObjectActionsMixin, ReasonForm
 from backoffice.scoping import ReadOnlyAdmin
 
 from .choices import AttemptStatus

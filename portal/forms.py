@@ -294,3 +294,26 @@ class ShopDetailsForm(forms.ModelForm):
         # R-ENR-3: cover needs both; the portal never lets a merchant blank them out.
         for name in ("return_address", "payout_account"):
             self.fields[name].required = True
+
+
+RATING_LABELS = {
+    1: _("1 – poor"),
+    2: _("2 – fair"),
+    3: _("3 – good"),
+    4: _("4 – very good"),
+    5: _("5 – excellent"),
+}
+
+
+class RatingForm(forms.Form):
+    """R-KPI-2: how the merchant rates the handling of a closed claim, 1 (poor) to 5 (very good)."""
+
+    rating = forms.TypedChoiceField(
+        label=_("How well was this claim handled?"),
+        choices=[(n, label) for n, label in RATING_LABELS.items()],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, claims, money, shop
+from .views import auth, claims, feedback, money, shop
 
 app_name = "portal"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("claims/<str:claim_id>/receipt/reject/", claims.reject_receipt, name="reject_receipt"),
     path("claims/<str:claim_id>/receipt/reject/confirm/", claims.reject_receipt_confirm, name="reject_receipt_confirm"),
     path("claims/<str:claim_id>/report/", claims.report_claim_buyer, name="report_claim_buyer"),
+    path("claims/<str:claim_id>/rate/", feedback.rate_claim, name="rate_claim"),
     path("policies/", money.policy_list, name="policies"),
     path("policies/<str:policy_no>/", money.policy_detail, name="policy"),
     path("policies/<str:policy_no>/report/", money.report_policy_buyer, name="report_policy_buyer"),

@@ -7,6 +7,10 @@ proportion to its size (credibility), so a handful of policies cannot swing the 
 
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the engine itself needs no Django: a plan is read for its parameters only
+    from catalogue.models import Plan
 
 WINDOW_DAYS = 180
 CREDIBLE_POLICIES = 200
@@ -36,7 +40,7 @@ def _relative(value, industry):
     return max(Decimal("-1"), min(RELATIVE_CAP, value / industry - 1))
 
 
-def price(plan, record):
+def price(plan: "Plan", record: ShopRecord) -> tuple[Decimal, dict[str, Any]]:
     """Return (rate, factors) for a shop's record under `plan`. Bounded by floor and ceiling;
     never lower for a worse record (more claims, more paid out, more disputes lost or flags)."""
     policies = Decimal(record.policies)

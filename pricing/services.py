@@ -2,10 +2,12 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +15,7 @@ from claims.choices import DisputeOutcome, Flag
 from claims.models import Claim, ClaimFlag, ReceiptDispute
 from ledger.models import Entry, EntryKind
 from merchants.choices import COVERING_STATUSES, RateSource
-from merchants.models import Enrolment
+from merchants.models import Enrolment, Rate
 from merchants.services import record_rate
 from policies.models import Policy
 
@@ -28,13 +30,13 @@ REASONS = {
 }
 
 
-def records(enrolments, start, end):
+def records(enrolments: Sequence[Enrolment], start: dt.datetime, end: dt.datetime) -> dict[int, ShopRecord]:
     """Each enrolment's ShopRecord over [start, end), in a fixed number of grouped queries."""
     keys = {(e.shop_id, e.plan_id): e.pk for e in enrolments}
     shops = {shop for shop, _plan in keys}
-    values = defaultdict(dict)
+    values: defaultdict[int, dict[str, Any]] = defaultdict(dict)
 
-    def collect(rows, name, value="n"):
+    def collect(rows: Iterable[Mapping[str, Any]], name: str, value: str = "n") -> None:
         for row in rows:
             pk = keys.get((row["shop_id"], row["plan_id"]))
             if pk is not None:
@@ -86,12 +88,13 @@ def records(enrolments, start, end):
     return {pk: ShopRecord(**values.get(pk, {})) for pk in keys.values()}
 
 
-def repriceable():
+def repriceable() -> QuerySet[Enrolment]:
     """R-RATE-1: enrolments in cover whose rate is not held by a supervisor's override."""
-    return Enrolment.objects.filter(status__in=COVERING_STATUSES, rate_overridden=False).select_related("plan")
+    enrolments: QuerySet[Enrolment] = Enrolment.objects.filter(status__in=COVERING_STATUSES, rate_overridden=False)
+    return enrolments.select_related("plan")
 
 
-def recompute_rates(now=None):
+def recompute_rates(now: dt.datetime | None = None) -> list[tuple[Enrolment, Rate]]:
     """Give every repriceable enrolment a new effective-dated rate with its factor breakdown.
     New rates apply to orders placed from `now` on. Returns [(enrolment, old rate, new rate row)]."""
     now = now or timezone.now()
@@ -113,7 +116,7 @@ def recompute_rates(now=None):
     return results
 
 
-def main_reasons(rate_row, limit=2):
+def main_reasons(rate_row: Rate, limit: int = 2) -> list[str]:
     """What moved a rate, in words a merchant may read: no thresholds, no industry figures."""
     contributions = (rate_row.factors or {}).get("contributions", {})
     ranked = sorted(

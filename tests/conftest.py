@@ -1,12 +1,10 @@
 import datetime as dt
-import importlib
 import os
 import shutil
 from functools import partial
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.test import override_settings
 
 from kernel.timeutil import SHANGHAI
@@ -89,16 +87,3 @@ def _eager_celery():
 
     app.conf.update(task_always_eager=True, task_eager_propagates=True)
     yield
-
-
-@pytest.fixture
-def role_groups(db):
-    """The role groups come from backoffice's data migrations, and the transactional tests before
-    this one flushed them away: make them again the way the migrations do."""
-    for name, function in (
-        ("0002_role_groups", "create_groups"),
-        ("0003_staff_keep_the_webhook_log", "grant"),
-        ("0004_staff_see_disclosures", "grant"),
-    ):
-        getattr(importlib.import_module(f"backoffice.migrations.{name}"), function)(django_apps, None)
-    importlib.import_module("payments.migrations.0002_staff_handle_payouts").grant(django_apps, None)

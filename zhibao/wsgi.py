@@ -3,7 +3,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhibao.settings.dev")
+# A server started without DJANGO_SETTINGS_MODULE gets production's settings (no DEBUG, no dev key), never
+# the dev ones: it then refuses to start until SECRET_KEY and ALLOWED_HOSTS are set. `make run` names dev.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhibao.settings.production")
 application = get_wsgi_application()
 
 # What is loaded by now (Django, DRF, the apps, the URL conf) lives as long as the worker: keep it

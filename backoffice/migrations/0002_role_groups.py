@@ -1,79 +1,9 @@
-"""The staff roles of domain.md §1 as groups, each with the screens and actions it needs.
+"""Made the staff roles' groups and their permissions, when they were written here by hand.
 
-A person's group follows their membership's role (accounts.services.bind)."""
+They are declared once now, in accounts/roles.py, and synced after every migrate (and flush); this
+migration stays, empty, so that databases that applied it and the migrations after it keep one history."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
-
-REVIEWER = [
-    "backoffice.view_queuedclaim",
-    "backoffice.review_claims",
-    "backoffice.view_figures",
-    "claims.view_claim",
-    "notices.view_notice",
-]
-SUPERVISOR = REVIEWER + [
-    "backoffice.approve_enrolments",
-    "backoffice.override_rates",
-    "backoffice.handle_invoices",
-    "merchants.view_shop",
-    "merchants.view_enrolment",
-    "merchants.view_rate",
-    "policies.view_invoice",
-    "ledger.view_entry",
-]
-SERVICE_STAFF = [
-    "backoffice.manage_merchants",
-    "backoffice.manage_buyers",
-    "backoffice.resolve_disputes",
-    "backoffice.view_figures",
-    "claims.view_claim",
-    "claims.view_buyer",
-    "claims.view_refundrequest",
-    "claims.view_receiptdispute",
-    "claims.view_appeal",
-    "claims.view_merchantreport",
-    "claims.view_nonperformancefinding",
-    "merchants.view_shop",
-    "merchants.add_shop",
-    "merchants.change_shop",
-    "merchants.view_shopchange",
-    "merchants.view_enrolment",
-    "merchants.view_rate",
-    "policies.view_policy",
-    "policies.view_suborder",
-    "policies.view_invoice",
-    "ledger.view_entry",
-    "notices.view_notice",
-    "catalogue.view_insurer",
-    "catalogue.view_plan",
-    "catalogue.view_holiday",
-    "catalogue.add_holiday",
-    "catalogue.change_holiday",
-    "audit.view_transitionlog",
-]
-GROUPS = {"reviewer": REVIEWER, "supervisor": SUPERVISOR, "service_staff": SERVICE_STAFF}
-
-
-def create_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations; the groups need them now.
-    for app_config in apps.get_app_configs():
-        models_module, app_config.models_module = getattr(app_config, "models_module", None), True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = models_module
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, perms in GROUPS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        wanted = []
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        group.permissions.set(wanted)
-
-
-def remove_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=GROUPS).delete()
 
 
 class Migration(migrations.Migration):
@@ -90,4 +20,4 @@ class Migration(migrations.Migration):
         ("policies", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_groups, remove_groups)]
+    operations = []

@@ -346,6 +346,15 @@ class DeadlinesSerializer(serializers.Serializer):
     appeal_until = Time(required=False)
 
 
+class NoteOutSerializer(serializers.Serializer):
+    """An internal note as insurer clients read it (R-NOTE-2)."""
+
+    text = serializers.CharField()
+    at = Time()
+    by_role = serializers.CharField(source="role")
+    by = serializers.CharField(source="actor_label", help_text=_("The person's user name or the client's name."))
+
+
 RETURN_ADDRESS_STATES = (
     ClaimStatus.AWAITING_RETURN,
     ClaimStatus.RETURN_IN_TRANSIT,
@@ -391,6 +400,13 @@ class ClaimSerializer(serializers.Serializer):
     appeal = serializers.SerializerMethodField()
     receipt_dispute = serializers.SerializerMethodField()
     history = HistorySerializer(many=True, source="api_history")
+    notes = serializers.SerializerMethodField(
+        help_text=_("Internal notes (R-NOTE-2): listed for insurer clients, always empty for the others.")
+    )
+
+    @extend_schema_field(NoteOutSerializer(many=True))
+    def get_notes(self, claim):
+        return NoteOutSerializer(getattr(claim, "api_notes", ()), many=True).data
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, claim):

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from . import views
+from . import feedback, views
 
 app_name = "api"
 
@@ -32,5 +32,7 @@ urlpatterns = [
     route(CLAIM + "/decision", views.DecisionView, "decision"),
     route(CLAIM + "/receipt", views.ReceiptView, "receipt"),
     route(CLAIM + "/remind-buyer", views.RemindBuyerView, "remind-buyer"),
+    route(CLAIM + "/notes", feedback.NotesView, "notes"),
+    route(CLAIM + "/satisfaction", feedback.SatisfactionView, "satisfaction"),
     route("buyer-reports", views.BuyerReportsView, "buyer-reports"),
 ]

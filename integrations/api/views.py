@@ -24,7 +24,8 @@ from audit.services import histories
 from claims import services as claims
 from claims.choices import Side
 from claims.evidence import ACCEPTED
-from claims.models import Claim, ClaimFlag, Decision, Evidence, RefundRequest
+from claims.models import Claim, ClaimFlag, ClaimNote, Decision, Evidence, RefundRequest
+from claims.workflow import TRANSITIONS
 from integrations.idempotency import HEADER, idempotent
 from integrations.models import ClientRole
 from kernel.errors import NotFound
@@ -37,6 +38,7 @@ from .pagination import NewestFirst
 PLATFORM = {ClientRole.PLATFORM}
 INSURER = {ClientRole.INSURER}
 MERCHANT = {ClientRole.MERCHANT}
+NOTE_READERS = TRANSITIONS["add_note"][1]
 
 ERRORS = {
     400: _("Malformed: a field is missing or of the wrong type (code `invalid` or `malformed`)."),
@@ -125,7 +127,10 @@ CLAIM_PREFETCH = (
 
 
 def claims_for(actor):
-    return Claim.objects.for_actor(actor).select_related(*CLAIM_RELATED).prefetch_related(*CLAIM_PREFETCH)
+    claims_ = Claim.objects.for_actor(actor).select_related(*CLAIM_RELATED).prefetch_related(*CLAIM_PREFETCH)
+    if actor.role in NOTE_READERS:  # R-NOTE-2: the notes are loaded only for those who may read them
+        claims_ = claims_.prefetch_related(Prefetch("notes", queryset=ClaimNote.objects.all(), to_attr="api_notes"))
+    return claims_
 
 
 def refund_requests_for(actor):

@@ -10,17 +10,17 @@ from django.views.decorators.http import require_POST
 
 from audit.services import history
 from claims import services
-from claims.choices import ClaimStatus as S
 from claims.choices import ReceiptRejection, Side
+from claims.feedback import RatingSource
+from claims.feedback_services import may_rate
 from claims.models import Appeal, Claim, ReceiptDispute, RefundRequest
-from claims.services import MERCHANT_EVIDENCE_STATES
-from claims.workflow import DEADLINES
+from claims.workflow import DEADLINES, is_open, open_actions
 from kernel.errors import DomainError
 from ledger.models import Entry
 from notices.models import Notice
 
 from ..access import get_scoped_or_404, merchant_required, scoped
-from ..forms import ClaimFilter, RefundFilter, RejectReceiptForm, ReportBuyerForm
+from ..forms import ClaimFilter, RatingForm, RefundFilter, RejectReceiptForm, ReportBuyerForm
 from ..lists import filtered_list
 from ..shortcuts import form_error, page, perform
 
@@ -123,6 +123,7 @@ def claim_list(request):
 def claim_detail(request, claim_id):
     claim = _claim(request, claim_id)
     evidence = list(claim.evidence.all())
+    actions = open_actions(claim, request.actor.role)
     return page(
         request,
         "portal/claim_detail.html",
@@ -142,8 +143,11 @@ def claim_detail(request, claim_id):
             .filter(claim=claim, event_type="claim.return_address")
             .values_list("data__return_address", flat=True)
             .first(),
-            "can_remind": claim.status == S.AWAITING_RETURN,
-            "can_check_receipt": claim.status in MERCHANT_EVIDENCE_STATES,
+            "can_remind": "remind_buyer" in actions,
+            "can_check_receipt": "confirm_receipt" in actions,
+            # R-KPI-2: once closed, the merchant may rate the handling, once.
+            "my_rating": claim.ratings.filter(source=RatingSource.MERCHANT).first(),
+            "rating_form": RatingForm() if may_rate(claim) else None,
         },
     )
 
@@ -192,7 +196,7 @@ def reject_receipt(request, claim_id):
     """R-RET-3, step 1: the reason, a note and the parcel's photos. The files are stored as the
     shop's evidence on the claim; the rejection itself waits for step 2's confirmation."""
     claim = _claim(request, claim_id)
-    if claim.status not in MERCHANT_EVIDENCE_STATES:
+    if not is_open(claim, request.actor.role, "reject_receipt"):
         messages.info(request, _("This claim has no parcel waiting for your check."))
         return _to_claim(claim)
     on_file = claim.evidence.filter(side=Side.MERCHANT).count()

@@ -10,6 +10,8 @@ from django.urls import reverse
 from backoffice.exports import cell
 from claims import services as claims
 from claims.choices import ClaimStatus as S
+from claims.feedback_services import rate
+from kernel.actors import Actor, Channel, Role
 from ledger.models import Entry
 
 from .helpers import claim_of_other_insurer
@@ -107,3 +109,31 @@ def test_r_kpi_1_the_period_and_plan_filters_narrow_the_figures(world, login):
 def test_r_kpi_1_merchants_and_roles_without_the_permission_get_no_figures(world, login, client):
     client.force_login(world.merchant_user)
     assert client.get(reverse("admin:figures")).status_code == 302
+
+
+def test_r_kpi_2_the_figures_show_average_ratings_and_the_lowest_rated_claims(world, login):
+    low = world.in_state(S.REJECTED)
+    high = world.in_state(S.PAID)
+    rate(low, world.platform, 1, "没人联系我")
+    rate(high, world.platform, 5)
+    rate(high, world.merchant, 4)
+    client = login(world.supervisor_user)
+    rows = read_csv(client.get(reverse("admin:figures") + "?group=plan&export=satisfaction"))
+    assert rows[0][1:] == ["buyer ratings", "buyer average", "merchant ratings", "merchant average"]
+    assert rows[1][1:] == ["2", "3.00", "1", "4.00"]
+    lowest = read_csv(client.get(reverse("admin:figures") + "?export=lowest_rated"))
+    assert [row[0] for row in lowest[1:]] == [low.claim_id, high.claim_id, high.claim_id]
+    assert lowest[1][2:] == ["Buyer", "1", "没人联系我"]
+    page = client.get(reverse("admin:figures")).content.decode()
+    assert "Lowest-rated claims" in page and low.claim_id in page
+
+
+def test_r_kpi_2_another_insurers_ratings_stay_out_of_the_figures(world, login):
+    theirs = claim_of_other_insurer(world)
+    their_reviewer = Actor(role=Role.REVIEWER, channel=Channel.ADMIN, insurer_id=world.other_insurer.pk, label="x")
+    claims.decide(theirs, "reject", their_reviewer, reason="人为损坏")
+    theirs.refresh_from_db()
+    rate(theirs, world.platform, 1)
+    client = login(world.supervisor_user)
+    lowest = read_csv(client.get(reverse("admin:figures") + "?export=lowest_rated"))
+    assert theirs.claim_id not in {row[0] for row in lowest}

@@ -1,8 +1,10 @@
 """Who gets into the back office and what each role sees there (domain.md §1)."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 
+from accounts.roles import ROLE_PERMISSIONS
 from accounts.services import bind
 
 from ..factories import member
@@ -78,6 +80,31 @@ def test_domain_1_the_role_groups_exist_with_their_permissions(db):
     ]
     assert "backoffice.review_claims" not in perms["service_staff"]
     assert not any(p.startswith(("claims.delete", "ledger.add", "ledger.change")) for p in set().union(*perms.values()))
+
+
+def permissions_of(group_name):
+    group = Group.objects.get(name=group_name)
+    return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_PERMISSIONS))
+def test_domain_1_after_migrate_each_role_holds_exactly_the_permissions_of_its_table(db, role):
+    assert permissions_of(role) == ROLE_PERMISSIONS[role]
+
+
+def test_domain_1_migrate_takes_back_what_was_granted_by_hand_and_restores_what_was_removed(db):
+    Group.objects.get(name="reviewer").permissions.add(Permission.objects.get(codename="delete_claim"))
+    Group.objects.get(name="service_staff").delete()
+    Group.objects.get(name="supervisor").permissions.clear()
+    call_command("migrate", verbosity=0)
+    assert {role: permissions_of(role) for role in ROLE_PERMISSIONS} == ROLE_PERMISSIONS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_domain_1_the_role_groups_survive_a_flush():
+    """Transactional tests flush every table between them; the groups come back with it."""
+    call_command("flush", verbosity=0, interactive=False)
+    assert {role: permissions_of(role) for role in ROLE_PERMISSIONS} == ROLE_PERMISSIONS
 
 
 def test_domain_1_a_persons_group_follows_their_role(db, world):

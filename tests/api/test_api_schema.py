@@ -48,6 +48,9 @@ CONTRACT_ENDPOINTS = {
     ("post", "/api/v1/claims/{claim_id}/receipt"),
     ("post", "/api/v1/claims/{claim_id}/remind-buyer"),
     ("post", "/api/v1/buyer-reports"),
+    # Added in the second round (api.md, its end).
+    ("post", "/api/v1/claims/{claim_id}/notes"),
+    ("post", "/api/v1/claims/{claim_id}/satisfaction"),
 }
 
 

@@ -8,8 +8,7 @@ from claims.models import Claim
 from merchants.models import Enrolment
 from tests.world import World
 
-# The role groups come from migrations, which the transactional tests before these flushed away.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("role_groups")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -151,7 +151,6 @@ def test_r_pay_5_fifty_payout_jobs_at_once_pay_once(world):
     print(f"\n{ACTORS} at once, payout job: {dict(outcomes)}")
 
 
-@pytest.mark.usefixtures("role_groups")
 def test_r_pay_5_fifty_dispute_resolutions_at_once_resolve_once(world):
     """Half of staff's clicks uphold the merchant's rejection, half overturn it: one wins."""
     claim = world.in_state(S.RECEIPT_DISPUTED)

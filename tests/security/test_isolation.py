@@ -34,7 +34,7 @@ from notices.models import Notice
 from policies import services as policies
 from tests.factories import member
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("role_groups")]
+pytestmark = pytest.mark.django_db
 
 
 @dataclass

@@ -20,7 +20,7 @@ from ledger.models import Entry, EntryKind
 from notices.models import Audience, Notice
 from tests.api.test_webhooks import Receiver
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("role_groups")]
+pytestmark = pytest.mark.django_db
 
 BUYER = "tb-buyer-884213"
 

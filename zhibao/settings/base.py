@@ -4,11 +4,16 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from zhibao.env import env, env_bool, env_int, env_list
+
+# Generic Django classes written with their type arguments (DecimalField[...], Paginator[...]) also work at
+# run time, not only under mypy.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("ZHIBAO_VAR_DIR", str(BASE_DIR / "var")))
@@ -72,6 +77,7 @@ WSGI_APPLICATION = "zhibao.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # The site-wide pages that belong to no one app (the sign-in lockout of the admin and the portal).
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -112,7 +118,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "ops/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -209,6 +215,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Which queues each exchange feeds (the workers' control messages); kombu's default is ./control.
+        "control_folder": str(_broker_dir / "control"),
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {
@@ -219,9 +227,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "unacked_restore_throttle": 1,
     }
 )
-# The embedded defaults keep their state under var/: make sure it exists on a fresh checkout.
-for _folder in (VAR_DIR, _broker_dir / "queue", _broker_dir / "processed"):
-    _folder.mkdir(parents=True, exist_ok=True)
+# The embedded defaults keep their state under var/; its folders are made where they are used, never at
+# import (the SQLite backend zhibao.db.sqlite3 makes the database's, zhibao.celery the broker's and beat's).
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

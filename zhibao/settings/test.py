@@ -20,8 +20,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
     # One queue per test run; a worker a test starts inherits the variable and so the queue.
     _queue = Path(os.environ.setdefault("ZHIBAO_TEST_BROKER_DIR", str(VAR_DIR / f"test-broker-{os.getpid()}")))  # noqa: F405
-    _queue.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_queue), "data_folder_out": str(_queue)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue),
+        "data_folder_out": str(_queue),
+        "control_folder": str(_queue / "control"),
+    }
 
 # Assertions read the English source strings; tests of the Chinese default set zh-hans themselves.
 LANGUAGE_CODE = "en"

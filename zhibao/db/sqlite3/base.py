@@ -6,6 +6,7 @@ bulk writes and `in_bulk` reads into batches under it. The SQLite builds Python 
 on PostgreSQL (Django 6.0 reads the limit the same way)."""
 
 import sqlite3
+from pathlib import Path
 
 from django.db.backends.sqlite3 import base, features
 from django.utils.functional import cached_property
@@ -20,3 +21,10 @@ class DatabaseFeatures(features.DatabaseFeatures):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     features_class = DatabaseFeatures
+
+    def get_new_connection(self, conn_params):
+        # A fresh checkout has no var/ yet: the database's folder is made when the database is first opened.
+        database = str(conn_params["database"])
+        if not self.creation.is_in_memory_db(database) and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        return super().get_new_connection(conn_params)

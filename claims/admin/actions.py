@@ -1,64 +1,22 @@
-"""The review desk: the actions a claim page offers and what the page shows (domain.md §6, §7, §11).
+"""The claim page's buttons: each action's form and the service it calls (domain.md §6, §7, §11).
 
-Every button calls the same service as the API (claims.services); the forms only parse input."""
-
-import datetime as dt
+Every button calls the same service as the API (claims.services); the forms only parse input.
+When a button is offered is the state machine's answer (claims.workflow.is_open), not restated here."""
 
 from django import forms
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.services import history
-from catalogue.taxonomy import ProblemCode, Reason
+from backoffice.actions import ActionForm, ObjectAction, ReasonForm
+from catalogue.taxonomy import ProblemCode
 from claims import services as claims
-from claims.choices import AppealOutcome, DisputeOutcome, EvidenceKind, FindingKind, Flag, Outcome, Side
-from claims.choices import ClaimStatus as S
-from claims.models import Claim
-from claims.workflow import SLA_WARNING_SHARE, TRANSITIONS
-from ledger.models import Entry
-
-from .actions import ActionForm, ObjectAction
-from .scoping import actor_for
+from claims.choices import AppealOutcome, DisputeOutcome, FindingKind, Flag, Outcome
+from claims.feedback import NOTE_MAX_LENGTH
+from claims.feedback_services import add_note
+from claims.workflow import TRANSITIONS, is_open, who_may
 
 REVIEW = "backoffice.review_claims"
 DISPUTES = "backoffice.resolve_disputes"
-
-
-def countdown(claim, now):
-    """Time left to the review SLA (R-REV-1): `tone` is ok, warn (≥ 80 % used), breached, or paused
-    while the buyer gathers evidence."""
-    if claim.status == S.EVIDENCE_REQUESTED:
-        return {"tone": "paused", "seconds": None, "text": _("paused: waiting for evidence")}
-    if claim.status != S.SUBMITTED or claim.review_due_at is None:
-        return None
-    sla = dt.timedelta(hours=claim.review_sla_hours)
-    left = claim.review_due_at - now
-    if left <= dt.timedelta(0):
-        tone = "breached"
-    elif left <= sla * (1 - SLA_WARNING_SHARE):
-        tone = "warn"
-    else:
-        tone = "ok"
-    return {
-        "tone": tone,
-        "seconds": int(left.total_seconds()),
-        "warn_at": int((sla * (1 - SLA_WARNING_SHARE)).total_seconds()),
-        "text": duration_text(left),
-        "due": claim.review_due_at,
-    }
-
-
-def duration_text(delta):
-    seconds = int(delta.total_seconds())
-    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
-    hours, minutes = seconds // 3600, seconds % 3600 // 60
-    return f"{sign}{hours}h {minutes:02d}m"
-
-
-def reason_label(value):
-    return Reason(value).label if value in Reason.values else value
 
 
 def problem_code_choices(claim):
@@ -85,10 +43,6 @@ class PartialApproveForm(ProblemCodeForm):
     reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReasonForm(ActionForm):
-    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class MissingEvidenceFields(forms.Form):
     """Also the form of the bulk "request evidence for many"."""
 
@@ -105,6 +59,15 @@ class MissingEvidenceForm(MissingEvidenceFields, ActionForm):
 
 class NoteForm(ActionForm):
     note = forms.CharField(label=gettext_lazy("Why"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InternalNoteForm(ActionForm):
+    text = forms.CharField(
+        label=gettext_lazy("Internal note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Kept in the claim's history; never shown to the merchant or the buyer."),
+    )
 
 
 class AuditForm(ActionForm):
@@ -143,6 +106,11 @@ def decide_as(outcome):
 def assign_to_me(claim, actor, request, data):
     claims.assign(claim, request.user, actor)
     return _("Claim %s is yours.") % claim.claim_id
+
+
+def _add_note(claim, actor, request, data):
+    add_note(claim, actor, data["text"])
+    return _("Note added to claim %s.") % claim.claim_id
 
 
 def _audit(claim, actor, request, data):
@@ -197,45 +165,32 @@ def _refund_finding_open(claim):
     )
 
 
-REVIEW_STATES = (S.SUBMITTED, S.EVIDENCE_REQUESTED)
-DECIDE = (TRANSITIONS, "decide")
+def _is_open(name):
+    return lambda claim, actor: is_open(claim, actor.role, name)
+
+
+def move(name, label, form_class, run, permission, **options):
+    """The button of the workflow action `name` (claims.workflow.MOVES or WHILE): offered to the
+    roles and in the states the workflow opens it to."""
+    rule = (TRANSITIONS, who_may(name))
+    return ObjectAction(name, label, form_class, run, permission, rule, open=_is_open(name), **options)
 
 
 def decision(outcome, form_class, help, *, accesskey, tone=""):
     """The button of one outcome of a review (claims.decide), named and labelled after it."""
-    return ObjectAction(
-        outcome.value,
-        outcome.label,
-        form_class,
-        decide_as(outcome),
-        REVIEW,
-        DECIDE,
-        (S.SUBMITTED,),
-        help=help,
-        tone=tone,
-        accesskey=accesskey,
+    return move(
+        outcome.value, outcome.label, form_class, decide_as(outcome), REVIEW, help=help, tone=tone, accesskey=accesskey
     )
 
 
 def dispute_resolution(outcome, help, *, tone=""):
     """Service staff's button for one outcome of a receipt dispute (claims.resolve_receipt_dispute)."""
-    return ObjectAction(
-        f"{outcome.value}_receipt_rejection",
-        outcome.label,
-        NoteForm,
-        _dispute(outcome),
-        DISPUTES,
-        (TRANSITIONS, "resolve_dispute"),
-        (S.RECEIPT_DISPUTED,),
-        help=help,
-        tone=tone,
-    )
+    name = f"{outcome.value}_receipt_rejection"
+    return move(name, outcome.label, NoteForm, _dispute(outcome), DISPUTES, help=help, tone=tone)
 
 
 CLAIM_ACTIONS = (
-    ObjectAction(
-        "assign", gettext_lazy("Assign to me"), ActionForm, assign_to_me, REVIEW, DECIDE, REVIEW_STATES, accesskey="m"
-    ),
+    move("assign", gettext_lazy("Assign to me"), ActionForm, assign_to_me, REVIEW, accesskey="m"),
     decision(
         Outcome.APPROVE,
         ApproveForm,
@@ -279,24 +234,20 @@ CLAIM_ACTIONS = (
             "(R-RET-4, R-PEN-1)."
         ),
     ),
-    ObjectAction(
+    move(
         "uphold_appeal",
         gettext_lazy("Uphold the decision"),
         NoteForm,
         _uphold_appeal,
         DISPUTES,
-        (TRANSITIONS, "resolve_appeal"),
-        (S.UNDER_APPEAL,),
         help=gettext_lazy("Final in this system; both sides are told (R-DIS-1)."),
     ),
-    ObjectAction(
+    move(
         "change_decision",
         gettext_lazy("Change the decision"),
         ChangeDecisionForm,
         _change_decision,
         DISPUTES,
-        (TRANSITIONS, "resolve_appeal"),
-        (S.UNDER_APPEAL,),
         help=gettext_lazy("A new approved amount; the claim goes on towards the return or the refund (R-DIS-1)."),
     ),
     ObjectAction(
@@ -310,58 +261,13 @@ CLAIM_ACTIONS = (
         help=gettext_lazy("The merchant owes the buyer the plan's non-performance points, once (R-PEN-1)."),
         tone="danger",
     ),
+    # R-NOTE-2: any state; the roles come from the workflow table (the insurer's side, service staff).
+    ObjectAction(
+        "add_note",
+        gettext_lazy("Add the note"),
+        InternalNoteForm,
+        _add_note,
+        "claims.view_claim",
+        (TRANSITIONS, "add_note"),
+    ),
 )
-
-
-def review_context(model_admin, request, claim, bound=None):
-    """What the review page shows: evidence, buyer, policy and order, flags, decisions, history,
-    and a form for every action the viewer may take now. `bound` holds a submitted form with errors."""
-    actor = actor_for(request)
-    now = timezone.now()
-    evidence = list(claim.evidence.all())
-    other_claims = (
-        Claim.objects.for_actor(actor)
-        .filter(buyer_id=claim.buyer_id)
-        .exclude(pk=claim.pk)
-        .select_related("shop")
-        .order_by("-opened_at")[:20]
-    )
-    next_claim = (
-        Claim.objects.for_actor(actor)
-        .review_queue()
-        .filter(Q(assignee__isnull=True) | Q(assignee=request.user), status=S.SUBMITTED)
-        .exclude(pk=claim.pk)
-        .only("pk")
-        .first()
-        if request.user.has_perm("backoffice.view_queuedclaim")
-        else None
-    )
-    forms_ = []
-    for action in model_admin.offered_actions(request, claim):
-        form = (bound or {}).get(action.name) or model_admin.blank_form(claim, action)
-        forms_.append({"action": action, "form": form, "url": model_admin.action_url(claim, action)})
-    return {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "original": claim,
-        "title": _("Claim %s") % claim.claim_id,
-        "claim": claim,
-        "reason_label": reason_label(claim.reason),
-        "countdown": countdown(claim, now),
-        "buyer_images": [e for e in evidence if e.side == Side.BUYER and e.kind == EvidenceKind.IMAGE],
-        "buyer_videos": [e for e in evidence if e.side == Side.BUYER and e.kind == EvidenceKind.VIDEO],
-        "merchant_evidence": [e for e in evidence if e.side == Side.MERCHANT],
-        "flags": list(claim.flags.select_related("related_claim")),
-        "decisions": list(claim.decisions.select_related("user")),
-        "history": list(history(claim).select_related("user")),
-        "other_claims": other_claims,
-        "dispute": getattr(claim, "receipt_dispute", None),
-        "appeal": getattr(claim, "appeal_record", None),
-        "findings": list(claim.findings.all()),
-        "entries": list(Entry.objects.filter(claim=claim).order_by("created_at")),
-        "assign_form": next((f for f in forms_ if f["action"].name == "assign"), None),
-        "action_forms": [f for f in forms_ if f["action"].name != "assign"],
-        "assigned_to_other": claim.assignee_id not in (None, request.user.pk),
-        "next_claim": next_claim,
-        "has_view_permission": True,
-    }

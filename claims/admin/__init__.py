@@ -1,0 +1,5 @@
+"""The claim staff screens: the lists (lists), the review page (review) and its buttons
+(actions), the review desk and the service-staff queues (queues). Importing the package
+registers them on the admin site."""
+
+from . import lists, queues  # noqa: F401

@@ -1,0 +1,72 @@
+"""The review page of a claim: what the desk shows beside the buttons (domain.md §6, §7, §11)."""
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import history
+from backoffice.display import countdown, reason_label
+from backoffice.scoping import actor_for
+from claims.choices import ClaimStatus as S
+from claims.choices import EvidenceKind, Side
+from claims.feedback_services import notes_for
+from claims.models import Claim
+from ledger.models import Entry
+
+TEMPLATE = "admin/claims/review.html"
+
+
+def review_context(model_admin, request, claim, bound=None):
+    """What the review page shows: evidence, buyer, policy and order, flags, decisions, history,
+    and a form for every action the viewer may take now. `bound` holds a submitted form with errors."""
+    actor = actor_for(request)
+    now = timezone.now()
+    evidence = list(claim.evidence.all())
+    other_claims = (
+        Claim.objects.for_actor(actor)
+        .filter(buyer_id=claim.buyer_id)
+        .exclude(pk=claim.pk)
+        .select_related("shop")
+        .order_by("-opened_at")[:20]
+    )
+    next_claim = (
+        Claim.objects.for_actor(actor)
+        .review_queue()
+        .filter(Q(assignee__isnull=True) | Q(assignee=request.user), status=S.SUBMITTED)
+        .exclude(pk=claim.pk)
+        .only("pk")
+        .first()
+        if request.user.has_perm("backoffice.view_queuedclaim")
+        else None
+    )
+    forms_ = []
+    for action in model_admin.offered_actions(request, claim):
+        form = (bound or {}).get(action.name) or model_admin.blank_form(claim, action)
+        forms_.append({"action": action, "form": form, "url": model_admin.action_url(claim, action)})
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "original": claim,
+        "title": _("Claim %s") % claim.claim_id,
+        "claim": claim,
+        "reason_label": reason_label(claim.reason),
+        "countdown": countdown(claim, now),
+        "buyer_images": [e for e in evidence if e.side == Side.BUYER and e.kind == EvidenceKind.IMAGE],
+        "buyer_videos": [e for e in evidence if e.side == Side.BUYER and e.kind == EvidenceKind.VIDEO],
+        "merchant_evidence": [e for e in evidence if e.side == Side.MERCHANT],
+        "flags": list(claim.flags.select_related("related_claim")),
+        "decisions": list(claim.decisions.select_related("user")),
+        "history": list(history(claim).select_related("user")),
+        "other_claims": other_claims,
+        "dispute": getattr(claim, "receipt_dispute", None),
+        "appeal": getattr(claim, "appeal_record", None),
+        "findings": list(claim.findings.all()),
+        "entries": list(Entry.objects.filter(claim=claim).order_by("created_at")),
+        "assign_form": next((f for f in forms_ if f["action"].name == "assign"), None),
+        "note_form": next((f for f in forms_ if f["action"].name == "add_note"), None),
+        "notes": notes_for(claim, actor),
+        "action_forms": [f for f in forms_ if f["action"].name not in ("assign", "add_note")],
+        "assigned_to_other": claim.assignee_id not in (None, request.user.pk),
+        "next_claim": next_claim,
+        "has_view_permission": True,
+    }
