@@ -3,10 +3,12 @@
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from audit.services import apply_transition, record_transition
@@ -284,4 +286,11 @@ def update_shop_details(
             )
             for f, (old, new) in changed.items()
         )
+    if "payout_account" in changed:
+        # R-PAY-6: a corrected account pays again what the provider refused (payments, by name).
+        transaction.on_commit(partial(_retry_refused_payouts, shop.pk))
     return changed
+
+
+def _retry_refused_payouts(shop_id: int) -> None:
+    import_string("payments.tasks.retry_refused_payouts").delay(shop_id)

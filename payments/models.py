@@ -22,6 +22,11 @@ class AttemptQuerySet(ScopedQuerySet):
         """Attempts that moved money or may have: everything but a definitive refusal."""
         return self.exclude(status=S.REFUSED)
 
+    def awaiting_fix(self):
+        """R-PAY-6: merchant payouts the provider refused and nobody has tried again yet."""
+        retried = PayoutAttempt.objects.live().filter(claim=models.OuterRef("claim"), kind=models.OuterRef("kind"))
+        return self.filter(status=S.REFUSED, kind=AttemptKind.CLAIM_PAYOUT).exclude(models.Exists(retried))
+
     def due_for_check(self, now):
         """R-PAY-6: unknown outcomes, and sends whose worker never recorded an answer, once their
         next check is due."""

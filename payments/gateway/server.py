@@ -59,7 +59,7 @@ class GatewayState:
         self.path = path
         self.lock = threading.Lock()
         self.orders = {}  # out_biz_no → {out_biz_no, order_id, payee, amount, paid_at, result, code, reason}
-        self.busy_seen = set()
+        self.busy_seen: set[str] = set()
         self.transfer_calls = 0
         self.clock = partial(dt.datetime.now, SHANGHAI)  # when transfers are made
         if path and path.exists():

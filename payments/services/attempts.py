@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,7 +25,7 @@ S = AttemptStatus
 # A created attempt whose send task never ran (lost message, dead worker) is sent by the sweep after this.
 SEND_GRACE = dt.timedelta(minutes=2)
 MAX_BACKOFF = dt.timedelta(hours=1)
-KIND_LETTER = {AttemptKind.CLAIM_PAYOUT: "M", AttemptKind.SHIPPING_ALLOWANCE: "B"}
+KIND_LETTER: dict[str, str] = {AttemptKind.CLAIM_PAYOUT: "M", AttemptKind.SHIPPING_ALLOWANCE: "B"}
 # What a confirmed or refused transfer means for its claim is the claims app's to say: called by
 # name, inside the transaction that records the provider's answer.
 SETTLE = "claims.services.settle_payout"
@@ -45,12 +46,12 @@ def clean_account(value: str, field: str) -> str:
     return value
 
 
-def _enqueue(task_path: str, *args) -> None:
+def _enqueue(task_path: str, *args: object) -> None:
     """Send a task by name once the transaction commits: nothing leaves for a change that rolls back."""
     transaction.on_commit(partial(_send, task_path, args))
 
 
-def _send(task_path, args):
+def _send(task_path: str, args: tuple[object, ...]) -> None:
     import_string(task_path).delay(*args)
 
 
@@ -64,7 +65,7 @@ def backoff(checks: int) -> dt.timedelta:
 
 
 def create_attempt(
-    claim, kind: str, payee: str, amount: Decimal, actor: Actor, *, now: dt.datetime | None = None
+    claim: Any, kind: str, payee: str, amount: Decimal, actor: Actor, *, now: dt.datetime | None = None
 ) -> PayoutAttempt:
     """A new attempt under a new out_biz_no, committed with the caller's transaction; its task
     sends it after commit. Refused while another attempt of this claim and kind is not refused
@@ -76,7 +77,7 @@ def create_attempt(
     number = f"ZB{claim.pk:012d}{KIND_LETTER[kind]}{attempts.count() + 1:03d}"
     try:
         with transaction.atomic():
-            attempt = PayoutAttempt.objects.create(
+            attempt: PayoutAttempt = PayoutAttempt.objects.create(
                 claim=claim,
                 kind=kind,
                 payee=payee.strip(),
@@ -94,11 +95,12 @@ def create_attempt(
     return attempt
 
 
-def _locked(attempt_id):
-    return PayoutAttempt.objects.select_for_update().select_related("claim").filter(pk=attempt_id).first()
+def _locked(attempt_id: int) -> PayoutAttempt:
+    attempt: PayoutAttempt = PayoutAttempt.objects.select_for_update().select_related("claim").get(pk=attempt_id)
+    return attempt
 
 
-def _actor():
+def _actor() -> Actor:
     return Actor.system("payouts")
 
 
@@ -107,15 +109,16 @@ def send(attempt_id: int, *, now: dt.datetime | None = None) -> str:
     second run finds it no longer `created` and does nothing (a duplicated task)."""
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = _locked(attempt_id)
-        if attempt is None or attempt.status != S.CREATED:
-            return attempt.status if attempt else ""
+        found = PayoutAttempt.objects.select_for_update().select_related("claim").filter(pk=attempt_id).first()
+        if found is None or found.status != S.CREATED:
+            return str(found.status) if found else ""
+        attempt: PayoutAttempt = found
         attempt.next_check_at = now + answer_wait()
         apply_transition(attempt, "send", _actor(), at=now)
     return _call_and_record(attempt, now)
 
 
-def _call_and_record(attempt, now):
+def _call_and_record(attempt: PayoutAttempt, now: dt.datetime) -> str:
     transfer = Transfer(
         attempt.out_biz_no, attempt.payee, attempt.amount, _("Claim %(id)s") % {"id": attempt.claim.claim_id}
     )
@@ -129,7 +132,7 @@ def record(attempt_id: int, outcome: Outcome, *, now: dt.datetime) -> str:
     with transaction.atomic():
         attempt = _locked(attempt_id)
         if attempt.status not in (S.SENT, S.UNKNOWN):
-            return attempt.status
+            return str(attempt.status)
         actor = _actor()
         if outcome.result == Result.CONFIRMED:
             apply_transition(attempt, "confirm", actor, at=now, order_id=outcome.order_id, paid_at=outcome.paid_at)
@@ -140,10 +143,10 @@ def record(attempt_id: int, outcome: Outcome, *, now: dt.datetime) -> str:
             import_string(SETTLE)(attempt, now)
         else:
             _still_unknown(attempt, outcome, actor, now)
-        return attempt.status
+        return str(attempt.status)
 
 
-def _still_unknown(attempt, outcome, actor, now):
+def _still_unknown(attempt: PayoutAttempt, outcome: Outcome, actor: Actor, now: dt.datetime) -> None:
     """R-PAY-6: not re-sent under a new number; queried on the next sweep and with backoff."""
     reason = " ".join(filter(None, (outcome.code, outcome.reason)))
     due = now + backoff(attempt.checks)
@@ -154,15 +157,15 @@ def _still_unknown(attempt, outcome, actor, now):
     _enqueue_check(attempt.pk, due)
 
 
-def _enqueue_check(attempt_id, due):
+def _enqueue_check(attempt_id: int, due: dt.datetime) -> None:
     transaction.on_commit(partial(_send_at, attempt_id, due))
 
 
-def _send_at(attempt_id, due):
+def _send_at(attempt_id: int, due: dt.datetime) -> None:
     import_string("payments.tasks.check_payout").apply_async((attempt_id,), eta=due)
 
 
-def _claim_check(attempt, now):
+def _claim_check(attempt: PayoutAttempt, now: dt.datetime) -> bool:
     """Take the next check of this attempt: a conditional UPDATE only one sweeper wins; the
     lease lasts as long as the next backoff, after which a dead checker's work is taken again."""
     lease = now + max(backoff(attempt.checks + 1), answer_wait())
@@ -181,11 +184,11 @@ def check(attempt_id: int, *, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
     attempt = PayoutAttempt.objects.select_related("claim").filter(pk=attempt_id).first()
     if attempt is None or attempt.next_check_at is None or attempt.next_check_at > now:
-        return attempt.status if attempt else ""
+        return str(attempt.status) if attempt else ""
     if attempt.status == S.CREATED:
         return send(attempt_id, now=now)
     if attempt.status not in (S.SENT, S.UNKNOWN) or not _claim_check(attempt, now):
-        return attempt.status
+        return str(attempt.status)
     outcome = get_provider().query(attempt.out_biz_no)
     if outcome.result != Result.ABSENT:
         return record(attempt_id, outcome, now=now)
@@ -194,7 +197,7 @@ def check(attempt_id: int, *, now: dt.datetime | None = None) -> str:
         if attempt.status == S.SENT:
             apply_transition(attempt, "lose_track", _actor(), at=now, reason=outcome.code)
         if attempt.status != S.UNKNOWN:
-            return attempt.status
+            return str(attempt.status)
         attempt.next_check_at = now + answer_wait()
         apply_transition(attempt, "resend", _actor(), at=now, reason=outcome.code)
     return _call_and_record(attempt, now)
@@ -207,7 +210,9 @@ def check_due(*, now: dt.datetime | None = None, batch: int = 200) -> int:
     return sum(1 for pk in due if check(pk, now=now) in (S.CONFIRMED, S.REFUSED))
 
 
-def retry(attempt: PayoutAttempt, actor: Actor, *, payee: str | None = None, now: dt.datetime | None = None):
+def retry(
+    attempt: PayoutAttempt, actor: Actor, *, payee: str | None = None, now: dt.datetime | None = None
+) -> PayoutAttempt:
     """R-PAY-6: after a refusal, staff (or a fixed account) start a new attempt under a new number."""
     if attempt.status != S.REFUSED:
         raise Conflict(_("Only a refused transfer can be tried again."), code="payout_not_refused")
@@ -218,19 +223,15 @@ def retry_refused_for_shop(shop_id: int, actor: Actor, *, now: dt.datetime | Non
     """R-PAY-6: the merchant fixed its payout account: every claim payout of the shop refused
     and not yet tried again goes once more, to the account as it is now."""
     now = now or timezone.now()
-    refused = (
-        PayoutAttempt.objects.filter(claim__shop_id=shop_id, kind=AttemptKind.CLAIM_PAYOUT, status=S.REFUSED)
-        .exclude(claim__payout_attempts__in=PayoutAttempt.objects.live().filter(kind=AttemptKind.CLAIM_PAYOUT))
-        .select_related("claim__shop")
-        .order_by("claim_id", "-created_at")
-    )
+    refused = PayoutAttempt.objects.awaiting_fix().filter(claim__shop_id=shop_id).select_related("claim__shop")
     started = 0
-    with transaction.atomic():
-        for claim_id in dict.fromkeys(refused.values_list("claim_id", flat=True)):
-            last = refused.filter(claim_id=claim_id).first()
-            try:
-                create_attempt(last.claim, last.kind, last.claim.shop.payout_account, last.amount, actor, now=now)
-            except (Conflict, RuleViolation):
-                continue  # started meanwhile, or the shop has no account any more
-            started += 1
+    for attempt in refused.order_by("claim_id", "-created_at").distinct():
+        try:
+            with transaction.atomic():
+                create_attempt(
+                    attempt.claim, attempt.kind, attempt.claim.shop.payout_account, attempt.amount, actor, now=now
+                )
+        except (Conflict, RuleViolation):
+            continue  # tried again meanwhile (or twice refused: the newer one was taken), or no account any more
+        started += 1
     return started

@@ -5,6 +5,7 @@ and is named; each disagreement is kept with both sides until staff resolve it w
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,14 +14,14 @@ from kernel.errors import Conflict, RoleRefused, RuleViolation
 from kernel.timeutil import shanghai_date, shanghai_midnight
 from payments.choices import AttemptStatus, MismatchKind
 from payments.models import Mismatch, PayoutAttempt, ReconciliationDay
-from payments.providers import BillUnavailable, get_provider
+from payments.providers import BillLine, BillUnavailable, get_provider
 
 
 def yesterday(now: dt.datetime | None = None) -> dt.date:
     return shanghai_date(now or timezone.now()) - dt.timedelta(days=1)
 
 
-def _recorded(day):
+def _recorded(day: dt.date) -> dict[str, PayoutAttempt]:
     """The transfers confirmed as made on `day` (the provider's time), by out_biz_no."""
     start = shanghai_midnight(day)
     confirmed = PayoutAttempt.objects.filter(
@@ -29,9 +30,11 @@ def _recorded(day):
     return {a.out_biz_no: a for a in confirmed}
 
 
-def _differences(ours, theirs):
+def _differences(
+    ours: dict[str, PayoutAttempt], theirs: dict[str, BillLine]
+) -> list[tuple[str, str, PayoutAttempt | None, BillLine | None]]:
     """(kind, out_biz_no, attempt, bill line) for every disagreement between the two sides."""
-    found = []
+    found: list[tuple[str, str, PayoutAttempt | None, BillLine | None]] = []
     for number in sorted(set(ours) | set(theirs)):
         attempt, line = ours.get(number), theirs.get(number)
         if line is None:
@@ -102,7 +105,7 @@ def reconcile_day(day: dt.date, *, now: dt.datetime | None = None) -> Reconcilia
     return record
 
 
-def _settle(record, now):
+def _settle(record: ReconciliationDay, now: dt.datetime) -> None:
     """R-PAY-7: reconciled when the bill was read whole and no mismatch is left open."""
     open_ = record.unreadable_lines or record.mismatches.filter(resolved_at__isnull=True).exists()
     record.reconciled_at = None if open_ else (record.reconciled_at or now)
@@ -129,6 +132,6 @@ def resolve_mismatch(mismatch: Mismatch, actor: Actor, *, reason: str, now: dt.d
     return mismatch
 
 
-def unreconciled_days():
+def unreconciled_days() -> QuerySet[ReconciliationDay]:
     """Days checked and not reconciled, for the staff home page."""
     return ReconciliationDay.objects.filter(reconciled_at__isnull=True)
