@@ -834,9 +834,9 @@ def pay_out(claim_id, *, now=None):
     claim = Claim.objects.filter(pk=claim_id).first()
     if claim is None or claim.status != S.REFUNDED:
         return False
-    for attempt_id in claim.payout_attempts.filter(status=AttemptStatus.CREATED).values_list("pk", flat=True):
-        payouts.send(attempt_id, now=now)
-    return Claim.objects.filter(pk=claim_id, status=S.PAID).exists()
+    waiting = claim.payout_attempts.filter(status=AttemptStatus.CREATED)
+    sent = {kind: payouts.send(pk, now=now) for pk, kind in waiting.values_list("pk", "kind")}
+    return sent.get(AttemptKind.CLAIM_PAYOUT) == AttemptStatus.CONFIRMED
 
 
 def settle_payout(attempt, now):

@@ -96,7 +96,9 @@ def create_attempt(
 
 
 def _locked(attempt_id: int) -> PayoutAttempt:
-    attempt: PayoutAttempt = PayoutAttempt.objects.select_for_update().select_related("claim").get(pk=attempt_id)
+    attempt: PayoutAttempt = (
+        PayoutAttempt.objects.select_for_update(of=("self",)).select_related("claim").get(pk=attempt_id)
+    )
     return attempt
 
 
@@ -105,13 +107,16 @@ def _actor() -> Actor:
 
 
 def send(attempt_id: int, *, now: dt.datetime | None = None) -> str:
-    """Mark the attempt sent and commit, then call the provider, then record its answer. A
-    second run finds it no longer `created` and does nothing (a duplicated task)."""
+    """Mark the attempt sent and commit, then call the provider, then record its answer; returns
+    the attempt's state after it. A second run finds it no longer `created` and does nothing (a
+    duplicated task): it returns ""."""
     now = now or timezone.now()
     with transaction.atomic():
-        found = PayoutAttempt.objects.select_for_update().select_related("claim").filter(pk=attempt_id).first()
+        found = (
+            PayoutAttempt.objects.select_for_update(of=("self",)).select_related("claim").filter(pk=attempt_id).first()
+        )
         if found is None or found.status != S.CREATED:
-            return str(found.status) if found else ""
+            return ""
         attempt: PayoutAttempt = found
         attempt.next_check_at = now + answer_wait()
         apply_transition(attempt, "send", _actor(), at=now)

@@ -121,7 +121,7 @@ def resolve_mismatch(mismatch: Mismatch, actor: Actor, *, reason: str, now: dt.d
             _("Say why this mismatch is resolved."), code="reason_required", fields={"reason": [_("Required.")]}
         )
     with transaction.atomic():
-        mismatch = Mismatch.objects.select_for_update().select_related("day").get(pk=mismatch.pk)
+        mismatch = Mismatch.objects.select_for_update(of=("self",)).select_related("day").get(pk=mismatch.pk)
         if mismatch.resolved_at:
             raise Conflict(_("This mismatch is already resolved."), code="already_resolved")
         mismatch.resolved_at, mismatch.resolved_by_id, mismatch.resolution = now, actor.user_id, reason.strip()
