@@ -63,6 +63,13 @@ def history(obj: Model) -> QuerySet[TransitionLog]:
     )
 
 
+def version(obj: Model, state: str) -> str:
+    """The version of `obj` a page shows: its state and its last audit row. A page older than
+    either is out of date, and an action sent from it is refused."""
+    last = history(obj).values_list("pk", flat=True).last() if obj.pk else None
+    return f"{state}:{last or 0}"
+
+
 def histories(objects: Iterable[Model]) -> dict[int, list[TransitionLog]]:
     """{pk: [rows]} for objects of one model, in one query (a page of an API list)."""
     objects = list(objects)

@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.services import history
+from audit.services import version
 from kernel.errors import Conflict, DomainError
 
 from .scoping import actor_for
@@ -92,8 +92,7 @@ class ObjectActionsMixin:
 
     def version_of(self, obj):
         """The state and the last audit row: a page older than either is out of date."""
-        last = history(obj).values_list("pk", flat=True).last() if obj.pk else None
-        return f"{self.state_of(obj)}:{last or 0}"
+        return version(obj, self.state_of(obj))
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_act"

@@ -20,13 +20,13 @@ from django.utils.translation import gettext_lazy
 from catalogue.models import Insurer, Plan
 from claims.figures import lowest_rated, service_figures
 from claims.models import Claim
+from kernel.csv import csv_response
 from kernel.money import to_fen
 from kernel.timeutil import shanghai_date, shanghai_midnight
 from ledger.models import Entry
 from merchants.models import Shop
 
 from .display import reason_label
-from .exports import csv_response
 from .scoping import actor_for
 
 GROUP_CHOICES = [("plan", gettext_lazy("Plan")), ("insurer", gettext_lazy("Insurer")), ("shop", gettext_lazy("Shop"))]

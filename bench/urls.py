@@ -4,7 +4,7 @@ authentication, permission and throttle as every API view, that does nothing els
 from django.urls import path
 from rest_framework.response import Response
 
-from integrations.api.views import ApiView
+from integrations.api.views.base import ApiView
 from zhibao.urls import *  # noqa: F403
 from zhibao.urls import urlpatterns as app_urlpatterns
 

@@ -89,7 +89,7 @@ class Plan(models.Model):
         if unknown:
             raise ValidationError(_("Problem codes are given for reasons that do not qualify: %s") % ", ".join(unknown))
 
-    def problem_codes_for(self, reason):
+    def problem_codes_for(self, reason: str) -> list[str]:
         return list(self.problem_codes.get(reason, []))
 
 

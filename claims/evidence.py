@@ -8,6 +8,7 @@ import unicodedata
 import warnings
 
 import imagehash
+from django.core.files import File
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -35,12 +36,12 @@ UNDECLARED = ("", "application/octet-stream")
 
 
 class CheckedFile:
-    def __init__(self, kind, content_type, extension, size, sha256, phash=""):
+    def __init__(self, kind: str, content_type: str, extension: str, size: int, sha256: str, phash: str = "") -> None:
         self.kind, self.content_type, self.extension = kind, content_type, extension
         self.size, self.sha256, self.phash = size, sha256, phash
 
 
-def check_file(upload, declared_type=None):
+def check_file(upload: "File[bytes]", declared_type: str | None = None) -> CheckedFile:
     """Return what the file really is, or refuse it (413 too large, 415 not an accepted type,
     422 a name that hides what the file is)."""
     _check_name(getattr(upload, "name", "") or "")
@@ -160,11 +161,11 @@ def _check_mp4_boxes(upload, size):
         upload.seek(0)
 
 
-def bands(phash_hex):
+def bands(phash_hex: str) -> list[tuple[int, int]]:
     """The eight 8-bit bands of a 64-bit hash, for the fingerprint index."""
     value = int(phash_hex, 16)
     return [(band, (value >> (8 * band)) & 0xFF) for band in range(8)]
 
 
-def hamming(a_hex, b_hex):
+def hamming(a_hex: str, b_hex: str) -> int:
     return (int(a_hex, 16) ^ int(b_hex, 16)).bit_count()

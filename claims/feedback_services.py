@@ -57,9 +57,7 @@ def may_rate(claim: Claim) -> bool:
     return claim.status in CLOSED_STATES
 
 
-def rate(
-    claim: Claim, actor: Actor, rating: int, comment: str = "", *, now: dt.datetime | None = None
-) -> Rating:
+def rate(claim: Claim, actor: Actor, rating: int, comment: str = "", *, now: dt.datetime | None = None) -> Rating:
     """R-KPI-2: after the claim closes, the platform reports the buyer's rating and the merchant
     rates the handling, each once, from 1 to 5."""
     require(actor, "rate_claim", TRANSITIONS, insurer_id=claim.insurer_id, shop_id=claim.shop_id)

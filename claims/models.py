@@ -83,6 +83,8 @@ class RefundRequest(models.Model):
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     objects = RefundRequestQuerySet.as_manager()
+    # Not stored: on a request just submitted, the claim it opened (services.Opening) or None.
+    opening: object
 
     class Meta:
         verbose_name = _("refund request")
@@ -233,7 +235,7 @@ class Claim(ConcurrentTransitionMixin, models.Model):
     def partially_approved(self):
         return self.approved_amount is not None and self.approved_amount < self.requested_amount
 
-    def _after_approval(self):
+    def _after_approval(self) -> str:
         return S.AWAITING_RETURN if self.kind == Kind.RETURN_REFUND else S.REFUND_DUE
 
     def _start_return_clock(self, at):
@@ -352,7 +354,7 @@ class Claim(ConcurrentTransitionMixin, models.Model):
         self.paid_at = at
         self.closed_at = at
 
-    def is_appealable(self):
+    def is_appealable(self) -> bool:
         """R-DIS-1: a rejection, or a partial approval still on its way to payment."""
         return self.status == S.REJECTED or (
             self.status in (S.AWAITING_RETURN, S.REFUND_DUE) and self.partially_approved

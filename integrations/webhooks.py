@@ -1,5 +1,6 @@
-"""Outbound webhooks (api.md, R-NOTE-1): one delivery row per event and client in scope, written
-in the publishing transaction and sent by a task once it commits.
+"""Outbound webhooks (api.md, R-NOTE-1), the outbox: one delivery row per event and client in
+scope, written in the publishing transaction and sent by a task once it commits. It knows the
+clients it sends to, not the notices: notices.publish hands it the events ready to post.
 
 The row is the retry state. A sender first claims a due row with a conditional UPDATE, so two
 workers (the task started on commit and the sweeping beat task) never send the same attempt
@@ -10,7 +11,6 @@ import hashlib
 import hmac
 import json
 import time
-import uuid
 from functools import partial
 
 import requests
@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from notices.models import Audience
+from kernel.tasks import enqueue as enqueue_task
 
 from .models import ApiClient, ClientRole, WebhookAttempt, WebhookDelivery
 
@@ -37,21 +37,23 @@ SUBSCRIBERS_FOR = 60
 
 
 def in_scope(client, event):
-    """Platform clients hear every event; an insurer's or a shop's only its own, and only what
-    the notices address to that side (staff escalations stay out of a merchant's hands)."""
+    """Platform clients hear every event; an insurer's or a shop's only its own, and only when the
+    event is addressed to its role (staff escalations stay out of a merchant's hands)."""
     if client.role == ClientRole.PLATFORM:
         return True
+    if client.role not in event["heard_by"]:
+        return False
     if client.role == ClientRole.INSURER:
-        return Audience.INSURER in event["audiences"] and event["insurer_id"] == client.insurer_id
-    return Audience.MERCHANT in event["audiences"] and event["shop_id"] == client.shop_id
+        return event["insurer_id"] == client.insurer_id
+    return event["shop_id"] == client.shop_id
 
 
-def enqueue(notice_groups):
-    """Store the deliveries owed for these events; each group is the notices of one event.
+def enqueue(events):
+    """Store the deliveries owed for these events (dicts: `id`, `type`, `shop_id`, `insurer_id`,
+    `heard_by`, the roles of the clients it is addressed to, and `body`, what is posted).
 
     Called by notices.publish inside the publishing transaction: a rollback takes the rows with
     it, and notices.publish starts their first attempts (`send`) once the rows are committed."""
-    events = [_event(group) for group in notice_groups if group]
     if not events:
         return []
     clients = subscribers()
@@ -93,24 +95,6 @@ def forget_subscribers(**_signal: object) -> None:
     still read the old rows back in)."""
     cache.delete(SUBSCRIBERS)
     transaction.on_commit(partial(cache.delete, SUBSCRIBERS))
-
-
-def _event(notices):
-    first = notices[0]
-    event_id = uuid.uuid4()
-    return {
-        "id": event_id,
-        "type": first.event_type,
-        "shop_id": first.shop_id,
-        "insurer_id": first.insurer_id,
-        "audiences": {notice.audience for notice in notices},
-        "body": {
-            "id": str(event_id),
-            "type": first.event_type,
-            "created_at": timezone.localtime(first.created_at).isoformat(),
-            "data": first.data,
-        },
-    }
 
 
 def body_bytes(payload):
@@ -213,7 +197,5 @@ def resend(deliveries, now=None):
     WebhookDelivery.objects.filter(pk__in=ids).update(
         next_attempt_at=now, retry_until=now + RETRY_FOR, delivered_at=None, failed_at=None
     )
-    from .tasks import deliver_webhooks  # the tasks module imports this one
-
-    transaction.on_commit(partial(deliver_webhooks.delay, ids))
+    enqueue_task("integrations.tasks.deliver_webhooks", ids)
     return len(ids)

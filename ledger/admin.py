@@ -8,29 +8,17 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.masking import masked
-from backoffice.exports import csv_response, export_action
+from backoffice.exports import export_action
 from backoffice.scoping import ReadOnlyAdmin, actor_for
 from catalogue.models import Plan
+from kernel.csv import csv_response
 from kernel.money import to_fen
 from merchants.models import Shop
 
 from . import services
+from .columns import ENTRY_COLUMNS
 from .models import Entry, EntryKind
 
-ENTRY_COLUMNS = [
-    (gettext_lazy("at"), lambda e: e.created_at),
-    (gettext_lazy("kind"), lambda e: e.kind),
-    (gettext_lazy("amount"), lambda e: e.amount),
-    (gettext_lazy("points"), lambda e: e.points),
-    (gettext_lazy("shop"), lambda e: e.shop.shop_id),
-    (gettext_lazy("insurer"), lambda e: e.insurer.code),
-    (gettext_lazy("plan"), lambda e: e.plan.code),
-    (gettext_lazy("policy no."), lambda e: e.policy.policy_no if e.policy else ""),
-    (gettext_lazy("claim id"), lambda e: e.claim.claim_id if e.claim else ""),
-    (gettext_lazy("payee"), lambda e: masked("payee", e.payee)),
-    (gettext_lazy("memo"), lambda e: e.memo),
-]
 BALANCE_COLUMNS = [
     (gettext_lazy("premiums charged"), EntryKind.PREMIUM_CHARGED),
     (gettext_lazy("premiums refunded"), EntryKind.PREMIUM_REFUNDED),

@@ -16,6 +16,7 @@ from backoffice.exports import export_action
 from backoffice.scoping import ScopedAdmin, actor_for
 from catalogue.models import Plan
 from claims.models import Claim
+from kernel.csv import Column
 from kernel.timeutil import SHANGHAI
 from policies.choices import PolicyStatus
 from policies.models import Policy, SubOrder
@@ -251,13 +252,13 @@ class EnrolmentAdmin(ObjectActionsMixin, ScopedAdmin):
         export_action(
             "enrolments",
             [
-                (gettext_lazy("shop"), lambda e: e.shop.shop_id),
-                (gettext_lazy("plan"), lambda e: e.plan.code),
-                (gettext_lazy("insurer"), lambda e: e.insurer.code if e.insurer else ""),
-                (gettext_lazy("status"), lambda e: e.status),
-                (gettext_lazy("rate"), lambda e: e.rate_in_force),
-                (gettext_lazy("rate overridden"), lambda e: e.rate_overridden),
-                (gettext_lazy("exited at"), lambda e: e.exited_at),
+                Column(gettext_lazy("shop"), lambda e: e.shop.shop_id),
+                Column(gettext_lazy("plan"), lambda e: e.plan.code),
+                Column(gettext_lazy("insurer"), lambda e: e.insurer.code if e.insurer else ""),
+                Column(gettext_lazy("status"), lambda e: e.status),
+                Column(gettext_lazy("rate"), lambda e: e.rate_in_force),
+                Column(gettext_lazy("rate overridden"), lambda e: e.rate_overridden),
+                Column(gettext_lazy("exited at"), lambda e: e.exited_at),
             ],
         )
     ]

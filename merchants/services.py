@@ -3,18 +3,17 @@
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from audit.services import apply_transition, record_transition
 from catalogue.models import Insurer, Plan
 from kernel.actors import Actor, require
 from kernel.errors import Conflict, RuleViolation
+from kernel.tasks import enqueue
 from kernel.timeutil import SHANGHAI
 
 from .choices import COVERING_STATUSES, RateSource
@@ -288,9 +287,5 @@ def update_shop_details(
         )
     if "payout_account" in changed:
         # R-PAY-6: a corrected account pays again what the provider refused (payments, by name).
-        transaction.on_commit(partial(_retry_refused_payouts, shop.pk))
+        enqueue("payments.tasks.retry_refused_payouts", shop.pk)
     return changed
-
-
-def _retry_refused_payouts(shop_id: int) -> None:
-    import_string("payments.tasks.retry_refused_payouts").delay(shop_id)

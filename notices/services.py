@@ -2,32 +2,38 @@
 integration clients in scope (api.md Webhooks), in the same transaction; merchants' notices are
 e-mailed once it commits."""
 
-from functools import partial
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from django.core import mail
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integrations import webhooks
+from integrations.models import ClientRole
+from kernel.tasks import enqueue
 
 from .models import Audience, Notice
 
 DEFAULT_AUDIENCES = (Audience.MERCHANT, Audience.INSURER)
+# The integration clients that hear what a notice tells an audience (platform clients hear all).
+HEARD_BY = {Audience.MERCHANT: ClientRole.MERCHANT, Audience.INSURER: ClientRole.INSURER}
 
 
 def publish(
-    event_type,
-    message,
+    event_type: str,
+    message: str,
     *,
-    shop_id,
-    insurer_id,
-    claim_id=None,
-    policy_id=None,
-    data=None,
-    audiences=DEFAULT_AUDIENCES,
-    at=None,
-):
+    shop_id: int | None,
+    insurer_id: int | None,
+    claim_id: int | None = None,
+    policy_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    audiences: Sequence[str] = DEFAULT_AUDIENCES,
+    at: dt.datetime | None = None,
+) -> list[Notice]:
     """One notice per audience. `data` must be fit for every audience named: callers never put
     screening thresholds or staff identities in it."""
     return publish_many(
@@ -82,9 +88,28 @@ def publish_many(events):
     each event is the list `event()` returns. Webhook deliveries are written alongside; both are
     sent only once the transaction commits."""
     notices = Notice.objects.bulk_create([notice for notices in events for notice in notices])
-    deliveries = webhooks.enqueue(events)
+    deliveries = webhooks.enqueue([_webhook_event(notices) for notices in events if notices])
     _dispatch_on_commit([delivery.pk for delivery in deliveries], _merchants_notices(notices))
     return notices
+
+
+def _webhook_event(notices):
+    """One event's notices as the webhook outbox posts it (api.md Webhooks)."""
+    first = notices[0]
+    event_id = uuid.uuid4()
+    return {
+        "id": event_id,
+        "type": first.event_type,
+        "shop_id": first.shop_id,
+        "insurer_id": first.insurer_id,
+        "heard_by": {HEARD_BY[notice.audience] for notice in notices if notice.audience in HEARD_BY},
+        "body": {
+            "id": str(event_id),
+            "type": first.event_type,
+            "created_at": timezone.localtime(first.created_at).isoformat(),
+            "data": first.data,
+        },
+    }
 
 
 def _merchants_notices(notices):
@@ -96,15 +121,13 @@ def _dispatch_on_commit(delivery_ids, notice_ids):
     """Once committed, one task message per publication rather than one per channel: a broker
     round trip is a measurable share of a refund request (docs/performance.md). A large batch is
     split so that several workers share its webhooks."""
-    from .tasks import dispatch  # the tasks module imports this one
-
     chunks = [
         delivery_ids[start : start + webhooks.SEND_CHUNK] for start in range(0, len(delivery_ids), webhooks.SEND_CHUNK)
     ]
     for index, chunk in enumerate(chunks or [[]]):
         emails = notice_ids if index == 0 else []
         if chunk or emails:
-            transaction.on_commit(partial(dispatch.delay, chunk, emails))
+            enqueue("notices.tasks.dispatch", chunk, emails)
 
 
 def dispatch(delivery_ids, notice_ids):

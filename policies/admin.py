@@ -17,6 +17,7 @@ from kernel.timeutil import working_days_left
 
 from . import services
 from .choices import InvoiceStatus
+from .columns import INVOICE_COLUMNS, POLICY_COLUMNS
 from .models import Invoice, Policy, SubOrder
 from .workflow import TRANSITIONS
 
@@ -67,20 +68,7 @@ class PolicyAdmin(ReadOnlyAdmin):
     search_fields = ("=policy_no", "=sub_order__sub_order_id")
     ordering = ("-issued_at",)
     actions = [
-        export_action(
-            "policies",
-            [
-                (gettext_lazy("policy no."), lambda p: p.policy_no),
-                (gettext_lazy("sub-order id"), lambda p: p.sub_order.sub_order_id),
-                (gettext_lazy("shop"), lambda p: p.shop.shop_id),
-                (gettext_lazy("plan"), lambda p: p.plan.code),
-                (gettext_lazy("insurer"), lambda p: p.insurer.code),
-                (gettext_lazy("status"), lambda p: p.status),
-                (gettext_lazy("premium"), lambda p: p.premium),
-                (gettext_lazy("rate"), lambda p: p.rate),
-                (gettext_lazy("issued at"), lambda p: p.issued_at),
-            ],
-        )
+        export_action("policies", POLICY_COLUMNS),
     ]
 
     @admin.display(description=gettext_lazy("status"), ordering="status")
@@ -174,21 +162,7 @@ class InvoiceAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         ),
     )
     actions = [
-        export_action(
-            "invoices",
-            [
-                (gettext_lazy("invoice request no."), lambda i: i.invoice_no),
-                (gettext_lazy("shop"), lambda i: i.shop.shop_id),
-                (gettext_lazy("insurer"), lambda i: i.insurer.code),
-                (gettext_lazy("period start"), lambda i: i.period_start),
-                (gettext_lazy("period end"), lambda i: i.period_end),
-                (gettext_lazy("total premiums"), lambda i: i.total),
-                (gettext_lazy("status"), lambda i: i.status),
-                (gettext_lazy("due by"), lambda i: i.due_at),
-                (gettext_lazy("late"), lambda i: i.is_late),
-                (gettext_lazy("courier tracking no."), lambda i: i.tracking_number),
-            ],
-        )
+        export_action("invoices", INVOICE_COLUMNS),
     ]
 
     def get_list_display(self, request):

@@ -300,7 +300,7 @@ def _cancelled(order, batch, at):
     return _outcome(order, "cancelled", "applied")
 
 
-def expire_policies(now, limit=500):
+def expire_policies(now: dt.datetime, limit: int = 500) -> int:
     """Policy expiry timer: cover has ended. Several sweepers may run at once."""
     actor = Actor.timer()
     done = 0
@@ -311,7 +311,7 @@ def expire_policies(now, limit=500):
     return done
 
 
-def mark_claim_paid(policy_id):
+def mark_claim_paid(policy_id: int) -> None:
     """The 理赔成功 label on the policy once one of its claims is paid."""
     Policy.objects.filter(pk=policy_id).update(claim_paid=True)
 
@@ -429,7 +429,7 @@ def refuse_invoice(invoice, actor, *, reason, now=None):
     return invoice
 
 
-def flag_late_invoices(now, limit=500):
+def flag_late_invoices(now: dt.datetime, limit: int = 500) -> int:
     """R-INV-2: an invoice not issued by its working-day deadline is flagged late, once."""
     done = 0
     with transaction.atomic():

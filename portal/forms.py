@@ -1,23 +1,16 @@
 """Portal forms parse what the merchant typed; the services decide (style guide, practice 5)."""
 
-import datetime as dt
-
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from claims import evidence as files
-from claims.choices import BusinessType, ReceiptRejection
-from claims.choices import ClaimStatus as S
-from claims.services import MERCHANT_EVIDENCE_STATES
+from claims.choices import ReceiptRejection
 from kernel.errors import DomainError
-from ledger.models import EntryKind
+from kernel.filters import DateInput
 from merchants.models import Shop
 from merchants.services import SHOP_DETAIL_FIELDS
-from policies.choices import InvoiceStatus, PolicyStatus
 
 from .access import merchant_actor
 
@@ -32,151 +25,6 @@ class MerchantLoginForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if merchant_actor(user) is None:
             raise ValidationError(self.error_messages["not_merchant"], code="not_merchant")
-
-
-# -- list filters: invalid input filters nothing rather than failing the page ---------------
-
-
-class ListFilter(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=64)
-
-    def filter(self, queryset):
-        if not self.is_valid():
-            return queryset
-        return self.apply(queryset, {k: v for k, v in self.cleaned_data.items() if v not in ("", None, False)})
-
-    def apply(self, queryset, values):
-        raise NotImplementedError
-
-    @property
-    def active(self):
-        return self.is_bound and self.is_valid() and any(v not in ("", None, False) for v in self.cleaned_data.values())
-
-
-class RefundFilter(ListFilter):
-    business_type = forms.ChoiceField(
-        label=_("Business type"), required=False, choices=[("", _("All"))] + BusinessType.choices
-    )
-    field_order = ["business_type", "q"]
-
-    def apply(self, queryset, values):
-        if "business_type" in values:
-            queryset = queryset.filter(business_type=values["business_type"])
-        if "q" in values:
-            q = values["q"]
-            queryset = queryset.filter(Q(refund_id__icontains=q) | Q(sub_order__sub_order_id__icontains=q))
-        return queryset
-
-
-RECEIPT_CHECK = "receipt_check"
-OPEN = "open"
-OVERDUE, WITHIN_DAY, ANY_DEADLINE = "overdue", "24h", "any"
-
-
-class ClaimFilter(ListFilter):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[
-            ("", _("All")),
-            (OPEN, _("All open claims")),
-            (RECEIPT_CHECK, _("Parcels to check (in transit or delivered)")),
-            *S.choices,
-        ],
-    )
-    deadline = forms.ChoiceField(
-        label=_("Deadline"),
-        required=False,
-        choices=[
-            ("", _("Any or none")),
-            (ANY_DEADLINE, _("Has an open deadline")),
-            (WITHIN_DAY, _("Due within 24 hours")),
-            (OVERDUE, _("Overdue")),
-        ],
-    )
-    field_order = ["status", "deadline", "q"]
-
-    def apply(self, queryset, values):
-        now = timezone.now()
-        status = values.get("status")
-        if status == OPEN:
-            queryset = queryset.open()
-        elif status == RECEIPT_CHECK:
-            queryset = queryset.filter(status__in=MERCHANT_EVIDENCE_STATES)
-        elif status:
-            queryset = queryset.filter(status=status)
-        deadline = values.get("deadline")
-        if deadline:
-            queryset = queryset.with_deadline().filter(deadline__isnull=False).order_by("deadline", "id")
-            if deadline == WITHIN_DAY:
-                queryset = queryset.filter(deadline__lt=now + dt.timedelta(hours=24))
-            elif deadline == OVERDUE:
-                queryset = queryset.filter(deadline__lt=now)
-        if "q" in values:
-            q = values["q"]
-            queryset = queryset.filter(
-                Q(claim_id__icontains=q)
-                | Q(sub_order__sub_order_id__icontains=q)
-                | Q(refund_request__refund_id__icontains=q)
-            )
-        return queryset
-
-
-class PolicyFilter(ListFilter):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + PolicyStatus.choices)
-    with_claims = forms.BooleanField(label=_("Only policies with claims"), required=False)
-    field_order = ["q", "status", "with_claims"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["q"].label = _("Sub-order or policy no.")
-
-    def apply(self, queryset, values):
-        if "q" in values:
-            q = values["q"]
-            queryset = queryset.filter(Q(sub_order__sub_order_id__icontains=q) | Q(policy_no__icontains=q))
-        if "status" in values:
-            queryset = queryset.filter(status=values["status"])
-        if values.get("with_claims"):
-            queryset = queryset.filter(claims__isnull=False).distinct()
-        return queryset
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class LedgerFilter(ListFilter):
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All"))] + EntryKind.choices)
-    start = forms.DateField(label=_("From (inclusive)"), required=False, widget=DateInput)
-    end = forms.DateField(label=_("To (inclusive)"), required=False, widget=DateInput)
-    field_order = ["kind", "start", "end"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["q"]
-
-    def apply(self, queryset, values):
-        if "kind" in values:
-            queryset = queryset.filter(kind=values["kind"])
-        if "start" in values:
-            queryset = queryset.filter(created_at__date__gte=values["start"])
-        if "end" in values:
-            queryset = queryset.filter(created_at__date__lte=values["end"])
-        return queryset
-
-
-class InvoiceFilter(ListFilter):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + InvoiceStatus.choices)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["q"]
-
-    def apply(self, queryset, values):
-        if "status" in values:
-            queryset = queryset.filter(status=values["status"])
-        return queryset
 
 
 # -- actions -----------------------------------------------------------------------------

@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from audit.services import history
+from audit.services import history, version
 from catalogue.taxonomy import APPLIANCE_TAXONOMY
 from claims import services as claims
 from claims.choices import Side
 from claims.models import Buyer, Decision
-from kernel.errors import RuleViolation
+from kernel.errors import Conflict, RuleViolation
 from notices.models import Notice
 
 from .factories import mp4_upload, photo_upload
@@ -444,3 +444,42 @@ def test_r_rev_6_reviewer_cannot_use_unassessed_but_fast_lane_decision_is_record
     claim = fast_candidate(world)
 
     assert Decision.objects.filter(claim=claim, automatic=True, role="system").count() == 1
+
+
+# -- R-ASSIGN-1: a claim held by one reviewer -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "outcome, choice",
+    [
+        ("approve", {"problem_code": "no_power"}),
+        ("reject", {"reason": "人为损坏"}),
+        ("request_evidence", {"reason": "请补充照片"}),
+    ],
+)
+def test_r_assign_1_a_claim_held_by_a_reviewer_is_not_decided_by_another_person(world, outcome, choice):
+    claim = world.claim()
+    claims.assign(claim, world.reviewer_user, world.reviewer)
+
+    with pytest.raises(Conflict) as refused:
+        claims.decide(claim, outcome, world.supervisor, now=world.now, **choice)
+
+    assert (refused.value.code, refused.value.status, refused.value.rule) == ("claim_held", 409, "R-ASSIGN-1")
+    assert status(claim) == "submitted" and not Decision.objects.filter(claim=claim).exists()
+    claims.decide(claim, outcome, world.reviewer, now=world.now, **choice)  # the holder decides
+    assert Decision.objects.get(claim=claim).user == world.reviewer_user
+
+
+def test_an_action_from_a_page_older_than_the_claim_is_refused_as_stale(world):
+    claim = world.claim()
+    seen = version(claim, claim.status)
+    claims.decide(claim, "request_evidence", world.reviewer, reason="请补充照片", now=world.now)
+    claims.add_evidence(claim, Side.BUYER, photo_upload(6000), world.platform, now=world.now)  # back to submitted
+
+    with pytest.raises(Conflict) as refused:
+        claims.decide(claim, "reject", world.reviewer, reason="看错了", now=world.now, seen=seen)
+
+    assert refused.value.code == "stale_page"
+    assert status(claim) == "submitted"
+    claims.decide(claim, "reject", world.reviewer, reason="人为损坏", now=world.now, seen=version(claim, "submitted"))
+    assert status(claim) == "rejected"

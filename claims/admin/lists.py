@@ -18,31 +18,12 @@ from backoffice.filters import AssigneeFilter, AuditFilter, FlagFilter, InsurerS
 from backoffice.scoping import ReadOnlyAdmin
 from claims import services
 from claims.choices import REPORTABLE_LEVELS, BuyerLevel, Outcome
+from claims.columns import CLAIM_COLUMNS, REFUND_REQUEST_COLUMNS
 from claims.models import Buyer, Claim, MerchantReport, RefundRequest
 from claims.workflow import TRANSITIONS
 
 from . import review
 from .actions import CLAIM_ACTIONS, MissingEvidenceFields, assign_to_me, decide_as
-
-CLAIM_COLUMNS = [
-    (gettext_lazy("claim id"), lambda c: c.claim_id),
-    (gettext_lazy("refund id"), lambda c: c.refund_request.refund_id),
-    (gettext_lazy("status"), lambda c: c.get_status_display()),
-    (gettext_lazy("shop"), lambda c: c.shop.shop_id),
-    (gettext_lazy("insurer"), lambda c: c.insurer.code),
-    (gettext_lazy("plan"), lambda c: c.plan.code),
-    (gettext_lazy("kind"), lambda c: c.kind),
-    (gettext_lazy("reason"), lambda c: c.reason),
-    (gettext_lazy("buyer"), lambda c: str(c.buyer)),
-    (gettext_lazy("buyer level"), lambda c: c.buyer.level),
-    (gettext_lazy("requested amount"), lambda c: c.requested_amount),
-    (gettext_lazy("approved amount"), lambda c: c.approved_amount),
-    (gettext_lazy("flags"), lambda c: " ".join(f.code for f in c.flags.all())),
-    (gettext_lazy("opened at"), lambda c: c.opened_at),
-    (gettext_lazy("review due"), lambda c: c.review_due_at),
-    (gettext_lazy("decided at"), lambda c: c.decided_at),
-    (gettext_lazy("assignee"), lambda c: c.assignee.get_username() if c.assignee else ""),
-]
 
 
 @admin.register(Claim)
@@ -260,20 +241,7 @@ class RefundRequestAdmin(ReadOnlyAdmin):
     search_fields = ("=refund_id", "=sub_order__sub_order_id", "=buyer__buyer_id")
     ordering = ("-created_at",)
     actions = [
-        export_action(
-            "refund-requests",
-            [
-                (gettext_lazy("refund id"), lambda r: r.refund_id),
-                (gettext_lazy("sub-order id"), lambda r: r.sub_order.sub_order_id),
-                (gettext_lazy("shop"), lambda r: r.shop.shop_id),
-                (gettext_lazy("business type"), lambda r: r.business_type),
-                (gettext_lazy("not routed because"), lambda r: r.not_routed_because),
-                (gettext_lazy("kind"), lambda r: r.kind),
-                (gettext_lazy("reason"), lambda r: r.reason),
-                (gettext_lazy("amount"), lambda r: r.amount),
-                (gettext_lazy("requested at"), lambda r: r.requested_at),
-            ],
-        )
+        export_action("refund-requests", REFUND_REQUEST_COLUMNS),
     ]
 
     @admin.display(description=gettext_lazy("claim"))

@@ -1,6 +1,86 @@
-"""OpenAPI pieces drf-spectacular cannot guess: the token scheme."""
+"""The OpenAPI tables the views share (the error answers, the idempotency header, examples) and
+the pieces drf-spectacular cannot guess: the token scheme, the contract's paths."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema_view
+from drf_spectacular.utils import extend_schema as schema
+
+from integrations.idempotency import HEADER
+
+from .serializers.claims import ClaimSerializer
+from .serializers.errors import ErrorSerializer
+
+ERRORS = {
+    400: _("Malformed: a field is missing or of the wrong type (code `invalid` or `malformed`)."),
+    401: _("No token, or a bad or revoked one."),
+    403: _("The client's role may not do this."),
+    404: _("Not found, or outside the client's insurer or shop."),
+    409: _(
+        "A conflict: `transition_not_allowed` from the claim's current state, `claim_open` (R-POL-5), "
+        "an id already used with other content, or an Idempotency-Key reused with another body."
+    ),
+    413: _("A file over 20 MB, or a tenth file on one side of the claim."),
+    415: _("Not an accepted type (checked from the bytes), or a body that is not of the expected media type."),
+    422: _("Well-formed but breaks a rule: `code` names it, `message` cites the rule id."),
+    429: _("Throttled: retry after the seconds in the Retry-After header."),
+    503: _("The database is briefly out of reach: send the same request again after Retry-After seconds."),
+}
+
+
+ERROR_EXAMPLE = OpenApiExample(
+    "A refused approval",
+    value={
+        "error": {
+            "code": "evidence_missing",
+            "message": "Approval needs at least one buyer image and the buyer's description. (R-REV-2)",
+            "fields": {},
+        }
+    },
+    response_only=True,
+    status_codes=["422"],
+)
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description=_("Repeat the key to retry safely: the first answer is replayed (kept at least 24 h)."),
+)
+
+
+def errors(*codes):
+    """The error answers of an endpoint: every endpoint may answer 401, 429 and 503."""
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=ERRORS[code]) for code in sorted({401, 429, 503, *codes})
+    }
+
+
+ORDER_EXAMPLE = {
+    "sub_order_id": "SO-20261101-0001",
+    "order_id": "O-20261101-0001",
+    "shop_id": "demo-shop",
+    "buyer_id": "b-7f3a",
+    "product_id": "kettle-1",
+    "warranty_plan": "appliance_30d",
+    "paid_amount": "199.00",
+    "placed_at": "2026-11-01T10:00:00+08:00",
+}
+
+
+def action_schema(operation_id, summary, body, *codes, examples=()):
+    return extend_schema_view(
+        post=schema(
+            operation_id=operation_id,
+            summary=summary,
+            description=_("Answers the claim as it stands after the action."),
+            parameters=[IDEMPOTENCY_KEY],
+            request=body,
+            responses={200: ClaimSerializer, **errors(400, 403, 404, 409, *codes)},
+            examples=[*examples, ERROR_EXAMPLE] if 422 in codes else list(examples),
+        )
+    )
 
 
 class TokenScheme(OpenApiAuthenticationExtension):

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from . import feedback, views
+from .views import buyer_reports, claims, evidence, feedback, orders, policies, refund_requests
 
 app_name = "api"
 
@@ -15,24 +15,24 @@ def route(pattern, view, name):
 
 
 urlpatterns = [
-    route("orders", views.OrdersView, "orders"),
-    route("order-events", views.OrderEventsView, "order-events"),
-    route("policies", views.PolicyListView, "policies"),
-    route("policies/" + ID.format("policy_no"), views.PolicyDetailView, "policy"),
-    route("refund-requests", views.RefundRequestsView, "refund-requests"),
-    route("refund-requests/" + ID.format("refund_id"), views.RefundRequestDetailView, "refund-request"),
-    route("claims", views.ClaimListView, "claims"),
-    route(CLAIM, views.ClaimDetailView, "claim"),
-    route(CLAIM + "/evidence", views.EvidenceView, "evidence"),
-    route(CLAIM + r"/evidence/(?P<evidence_id>[0-9]{1,18})/file", views.EvidenceFileView, "evidence-file"),
-    route(CLAIM + "/return-shipment", views.ReturnShipmentView, "return-shipment"),
-    route(CLAIM + "/delivered", views.DeliveredView, "delivered"),
-    route(CLAIM + "/refund-completed", views.RefundCompletedView, "refund-completed"),
-    route(CLAIM + "/appeal", views.AppealView, "appeal"),
-    route(CLAIM + "/decision", views.DecisionView, "decision"),
-    route(CLAIM + "/receipt", views.ReceiptView, "receipt"),
-    route(CLAIM + "/remind-buyer", views.RemindBuyerView, "remind-buyer"),
+    route("orders", orders.OrdersView, "orders"),
+    route("order-events", orders.OrderEventsView, "order-events"),
+    route("policies", policies.PolicyListView, "policies"),
+    route("policies/" + ID.format("policy_no"), policies.PolicyDetailView, "policy"),
+    route("refund-requests", refund_requests.RefundRequestsView, "refund-requests"),
+    route("refund-requests/" + ID.format("refund_id"), refund_requests.RefundRequestDetailView, "refund-request"),
+    route("claims", claims.ClaimListView, "claims"),
+    route(CLAIM, claims.ClaimDetailView, "claim"),
+    route(CLAIM + "/evidence", evidence.EvidenceView, "evidence"),
+    route(CLAIM + r"/evidence/(?P<evidence_id>[0-9]{1,18})/file", evidence.EvidenceFileView, "evidence-file"),
+    route(CLAIM + "/return-shipment", claims.ReturnShipmentView, "return-shipment"),
+    route(CLAIM + "/delivered", claims.DeliveredView, "delivered"),
+    route(CLAIM + "/refund-completed", claims.RefundCompletedView, "refund-completed"),
+    route(CLAIM + "/appeal", claims.AppealView, "appeal"),
+    route(CLAIM + "/decision", claims.DecisionView, "decision"),
+    route(CLAIM + "/receipt", claims.ReceiptView, "receipt"),
+    route(CLAIM + "/remind-buyer", claims.RemindBuyerView, "remind-buyer"),
     route(CLAIM + "/notes", feedback.NotesView, "notes"),
     route(CLAIM + "/satisfaction", feedback.SatisfactionView, "satisfaction"),
-    route("buyer-reports", views.BuyerReportsView, "buyer-reports"),
+    route("buyer-reports", buyer_reports.BuyerReportsView, "buyer-reports"),
 ]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from audit.services import apply_transition, record_transition
 from kernel.actors import Actor
 from kernel.errors import Conflict, RuleViolation
+from kernel.tasks import enqueue, registered
 from payments.choices import AttemptKind, AttemptStatus
 from payments.models import PayoutAttempt
 from payments.providers import Outcome, Result, Transfer, get_provider
@@ -44,15 +45,6 @@ def clean_account(value: str, field: str) -> str:
             rule="R-PAY-6",
         )
     return value
-
-
-def _enqueue(task_path: str, *args: object) -> None:
-    """Send a task by name once the transaction commits: nothing leaves for a change that rolls back."""
-    transaction.on_commit(partial(_send, task_path, args))
-
-
-def _send(task_path: str, args: tuple[object, ...]) -> None:
-    import_string(task_path).delay(*args)
 
 
 def answer_wait() -> dt.timedelta:
@@ -91,7 +83,7 @@ def create_attempt(
             _("A transfer for this claim is already under way or made."), code="payout_already_attempted"
         ) from exc
     record_transition(attempt, transition="create", source="", target=attempt.status, actor=actor, at=now)
-    _enqueue("payments.tasks.send_payout", attempt.pk)
+    enqueue("payments.tasks.send_payout", attempt.pk)
     return attempt
 
 
@@ -167,7 +159,7 @@ def _enqueue_check(attempt_id: int, due: dt.datetime) -> None:
 
 
 def _send_at(attempt_id: int, due: dt.datetime) -> None:
-    import_string("payments.tasks.check_payout").apply_async((attempt_id,), eta=due)
+    registered("payments.tasks.check_payout").apply_async((attempt_id,), eta=due)
 
 
 def _claim_check(attempt: PayoutAttempt, now: dt.datetime) -> bool:

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_POST
 from audit.services import history
 from claims import services
 from claims.choices import ReceiptRejection, Side
+from claims.columns import CLAIM_COLUMNS, REFUND_REQUEST_COLUMNS
 from claims.feedback import RatingSource
 from claims.feedback_services import may_rate
+from claims.filters import ClaimFilterSet, RefundRequestFilterSet
 from claims.models import Appeal, Claim, ReceiptDispute, RefundRequest
 from claims.workflow import DEADLINES, is_open, open_actions
 from kernel.errors import DomainError
@@ -21,8 +23,8 @@ from notices.models import Notice
 from payments.models import PayoutAttempt
 
 from ..access import get_scoped_or_404, merchant_required, scoped
-from ..forms import ClaimFilter, RatingForm, RefundFilter, RejectReceiptForm, ReportBuyerForm
-from ..lists import filtered_list
+from ..forms import RatingForm, RejectReceiptForm, ReportBuyerForm
+from ..lists import Filters, filtered_list
 from ..shortcuts import form_error, page, perform
 
 CLAIM_RELATED = ("refund_request", "sub_order", "policy", "plan")
@@ -49,49 +51,32 @@ def _to_claim(claim):
 @merchant_required
 def refund_list(request):
     """R-ROUTE-3: every request with its business type, filterable by it."""
-    filters = RefundFilter(request.GET)
-    requests = filters.filter(
+    filters = Filters(
+        request,
+        RefundRequestFilterSet,
         scoped(request, RefundRequest)
         .select_related("sub_order")
         .prefetch_related(
             Prefetch("claim", queryset=scoped(request, Claim).only("id", "claim_id", "status", "refund_request_id"))
-        )
+        ),
     )
+    requests = filters.qs
     return filtered_list(
         request,
         "portal/refund_list.html",
         filters,
         requests,
         csv=(
-            "refund-requests.csv",
-            [
-                (_("Refund id"), lambda r: r.refund_id),
-                (_("Sub-order"), lambda r: r.sub_order.sub_order_id),
-                (_("Business type"), lambda r: r.business_type),
-                (_("Not routed because"), lambda r: r.not_routed_because),
-                (_("Kind"), lambda r: r.kind),
-                (_("Reason"), lambda r: r.reason),
-                (_("Amount"), lambda r: r.amount),
-                (_("Requested at"), lambda r: r.requested_at),
-                (_("Claim"), lambda r: getattr(_claim_of(r), "claim_id", "")),
-                (_("Claim status"), lambda r: getattr(_claim_of(r), "status", "")),
-            ],
+            "refund-requests",
+            REFUND_REQUEST_COLUMNS,
         ),
     )
 
 
-def _claim_of(refund_request):
-    """The request's claim, or None for a request the rules left with the merchant."""
-    try:
-        return refund_request.claim
-    except Claim.DoesNotExist:
-        return None
-
-
 @merchant_required
 def claim_list(request):
-    filters = ClaimFilter(request.GET)
-    claims = filters.filter(scoped(request, Claim).select_related("sub_order"))
+    filters = Filters(request, ClaimFilterSet, scoped(request, Claim).select_related("sub_order"))
+    claims = filters.qs
     return filtered_list(
         request,
         "portal/claim_list.html",
@@ -99,21 +84,8 @@ def claim_list(request):
         # A page loads what its rows show (portal/claim_list.html): a claim has fifty columns.
         claims.only(*LIST_COLUMNS),
         csv=(
-            "claims.csv",
-            [
-                (_("Claim"), lambda c: c.claim_id),
-                (_("Refund id"), lambda c: c.refund_request.refund_id),
-                (_("Sub-order"), lambda c: c.sub_order.sub_order_id),
-                (_("Kind"), lambda c: c.kind),
-                (_("Reason"), lambda c: c.reason),
-                (_("Status"), lambda c: c.status),
-                (_("Requested amount"), lambda c: c.requested_amount),
-                (_("Approved amount"), lambda c: c.approved_amount),
-                (_("Payout amount"), lambda c: c.payout_amount),
-                (_("Opened at"), lambda c: c.opened_at),
-                (_("Deadline"), lambda c: c.open_deadline[1] if c.open_deadline else None),
-                (_("Paid at"), lambda c: c.paid_at),
-            ],
+            "claims",
+            CLAIM_COLUMNS,
         ),
         # The refund id is a column of the export only.
         csv_rows=claims.select_related("refund_request"),

@@ -6,19 +6,22 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from audit.masking import masked
 from catalogue.models import Insurer, Plan
 from claims.models import Claim
 from kernel.errors import DomainError
+from ledger.columns import ENTRY_COLUMNS
+from ledger.filters import EntryFilterSet
 from ledger.models import Entry
 from ledger.services import balances
 from merchants.models import Shop
 from policies import services
+from policies.columns import INVOICE_COLUMNS, POLICY_COLUMNS
+from policies.filters import InvoiceFilterSet, PolicyFilterSet
 from policies.models import Invoice, Policy
 
 from ..access import get_scoped_or_404, merchant_required, scoped
-from ..forms import InvoiceFilter, InvoiceRequestForm, LedgerFilter, PolicyFilter
-from ..lists import filtered_list, paginate
+from ..forms import InvoiceRequestForm
+from ..lists import Filters, filtered_list, paginate
 from ..shortcuts import form_error, page
 from .claims import report_buyer
 
@@ -34,30 +37,15 @@ def _policies(request):
 
 @merchant_required
 def policy_list(request):
-    filters = PolicyFilter(request.GET)
+    filters = Filters(request, PolicyFilterSet, _policies(request))
     return filtered_list(
         request,
         "portal/policy_list.html",
         filters,
-        filters.filter(_policies(request)),
+        filters.qs,
         csv=(
-            "policies.csv",
-            [
-                (_("Policy no."), lambda p: p.policy_no),
-                (_("Sub-order"), lambda p: p.sub_order.sub_order_id),
-                (_("Order"), lambda p: p.sub_order.order_id),
-                (_("Plan"), lambda p: p.plan.code),
-                (_("Insurer"), lambda p: p.insurer.code),
-                (_("Status"), lambda p: p.status),
-                (_("Paid amount"), lambda p: p.sub_order.paid_amount),
-                (_("Rate"), lambda p: p.rate),
-                (_("Premium"), lambda p: p.premium),
-                (_("Issued at"), lambda p: p.issued_at),
-                (_("Cover starts"), lambda p: p.cover_starts_at),
-                (_("Cover ends"), lambda p: p.cover_ends_at),
-                (_("Claim paid"), lambda p: p.claim_paid),
-                (_("Claims"), lambda p: " ".join(c.claim_id for c in p.claims.all())),
-            ],
+            "policies",
+            POLICY_COLUMNS,
         ),
     )
 
@@ -86,25 +74,15 @@ def report_policy_buyer(request, policy_no):
 @merchant_required
 def ledger(request):
     """R-PAY-4: every movement of the shop's money and points, and the totals they add up to."""
-    filters = LedgerFilter(request.GET)
+    filters = Filters(request, EntryFilterSet, scoped(request, Entry))
     return filtered_list(
         request,
         "portal/ledger.html",
         filters,
-        filters.filter(scoped(request, Entry)).select_related("plan", "policy", "claim"),
+        filters.qs.select_related("plan", "policy", "claim"),
         csv=(
-            "ledger.csv",
-            [
-                (_("At"), lambda e: e.created_at),
-                (_("Kind"), lambda e: e.kind),
-                (_("Amount"), lambda e: e.amount),
-                (_("Points"), lambda e: e.points),
-                (_("Plan"), lambda e: e.plan.code),
-                (_("Policy no."), lambda e: e.policy.policy_no if e.policy else ""),
-                (_("Claim"), lambda e: e.claim.claim_id if e.claim else ""),
-                (_("Payee"), lambda e: masked("payee", e.payee)),
-                (_("Memo"), lambda e: e.memo),
-            ],
+            "ledger",
+            ENTRY_COLUMNS,
         ),
         context=_totals,
     )
@@ -119,28 +97,15 @@ def _totals(entries):
 
 @merchant_required
 def invoice_list(request):
-    filters = InvoiceFilter(request.GET)
+    filters = Filters(request, InvoiceFilterSet, scoped(request, Invoice).select_related("insurer"))
     return filtered_list(
         request,
         "portal/invoice_list.html",
         filters,
-        filters.filter(scoped(request, Invoice).select_related("insurer")),
+        filters.qs,
         csv=(
-            "invoices.csv",
-            [
-                (_("Invoice request no."), lambda i: i.invoice_no),
-                (_("Insurer"), lambda i: i.insurer.code),
-                (_("Period start"), lambda i: i.period_start),
-                (_("Period end"), lambda i: i.period_end),
-                (_("Policies"), lambda i: i.policy_count),
-                (_("Total premiums"), lambda i: i.total),
-                (_("Status"), lambda i: i.status),
-                (_("Requested at"), lambda i: i.requested_at),
-                (_("Due by"), lambda i: i.due_at),
-                (_("Late"), lambda i: i.is_late),
-                (_("Courier"), lambda i: i.carrier),
-                (_("Courier tracking no."), lambda i: i.tracking_number),
-            ],
+            "invoices",
+            INVOICE_COLUMNS,
         ),
     )
 

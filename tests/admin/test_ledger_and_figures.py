@@ -7,11 +7,11 @@ import io
 import pytest
 from django.urls import reverse
 
-from backoffice.exports import cell
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.feedback_services import rate
 from kernel.actors import Actor, Channel, Role
+from kernel.csv import cell
 from ledger.models import Entry
 
 from .helpers import claim_of_other_insurer

@@ -135,6 +135,24 @@ def test_two_reviewers_never_work_the_same_claim(world, login):
     assert Claim.objects.get(pk=claim.pk).status == "submitted"
 
 
+def test_r_assign_1_a_supervisor_cannot_decide_a_claim_a_reviewer_holds_on_the_page(world, login):
+    claim = world.claim()
+    claims.assign(claim, world.reviewer_user, world.reviewer)
+    supervisor = login(world.supervisor_user)
+    page = supervisor.get(claim_url(claim))
+    assert "Another reviewer is working on this claim" in page.content.decode()
+    for action, data in (("approve", {"problem_code": "no_power"}), ("reject", {"reason": "人为损坏"})):
+        response = supervisor.post(act_url(claim, action), {"seen": seen_of(page, action), **data})
+        assert response.status_code == 409
+    claim.refresh_from_db()
+    assert (claim.status, claim.assignee, claim.decisions.count()) == ("submitted", world.reviewer_user, 0)
+    holder = login(world.reviewer_user)
+    page = holder.get(claim_url(claim))
+    response = holder.post(act_url(claim, "reject"), {"seen": seen_of(page, "reject"), "reason": "人为损坏"})
+    assert response.status_code == 302
+    assert Claim.objects.get(pk=claim.pk).status == "rejected"
+
+
 def test_the_review_page_shows_evidence_buyer_policy_flags_and_history(world, login):
     first = world.claim(buyer="buyer-9")
     claim = world.claim(buyer="buyer-9")

@@ -478,6 +478,20 @@ def test_r_rev_2_request_evidence_then_the_buyers_upload_resubmits(world, insure
     assert platform.get(f"claims/{claim.claim_id}").json()["status"] == "submitted"
 
 
+def test_r_assign_1_an_insurer_client_cannot_decide_a_claim_a_reviewer_holds(world, insurer):
+    claim = world.claim()
+    claims.assign(claim, world.reviewer_user, world.reviewer)
+    response = act(insurer, claim, "decision")
+    assert response.status_code == 409
+    error = error_of(response)
+    assert error["code"] == "claim_held"
+    assert "R-ASSIGN-1" in error["message"]
+    claim.refresh_from_db()
+    assert (claim.status, claim.decisions.count()) == (S.SUBMITTED, 0)
+    claims.decide(claim, "approve", world.reviewer, problem_code="no_power", now=world.now)
+    assert act(insurer, claim, "decision").status_code == 409  # decided by the holder: nothing left to decide
+
+
 def test_r_ret_3_rejecting_a_parcel_needs_merchant_evidence_and_a_note(world, merchant):
     claim = world.in_state(S.AWAITING_RECEIPT)
     reject = {"outcome": "reject", "reason_code": "empty_parcel", "note": "空的"}

@@ -150,3 +150,12 @@ def test_csv_cells_that_look_like_formulas_are_written_as_text(merchant_client, 
     export = _text(merchant_client.get(reverse("portal:refunds"), {"format": "csv"}))
     assert "'=HYPERLINK" in export
     assert request.refund_id in export and claim.refund_request.refund_id in export
+
+
+def test_a_filter_value_not_understood_is_said_and_left_out(merchant_client, world):
+    parcel = world.in_state(S.AWAITING_RECEIPT)
+    response = merchant_client.get(reverse("portal:claims"), {"status": "nonsense", "q": parcel.claim_id})
+    assert response.status_code == 200
+    text = _text(response)
+    assert "These filters were not understood and were left out: Status." in text
+    assert parcel.claim_id in text  # the search still applies

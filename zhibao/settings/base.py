@@ -278,7 +278,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_AUTHENTICATION": [],
-    "ENUM_NAME_OVERRIDES": {"DecisionOutcomeEnum": "claims.choices.Outcome"},
+    "ENUM_NAME_OVERRIDES": {
+        "DecisionOutcomeEnum": "claims.choices.Outcome",
+        "RatingSourceEnum": "claims.feedback.RatingSource",
+    },
     "PREPROCESSING_HOOKS": ["integrations.api.schema.contract_paths"],
     # /api/docs/ serves Swagger UI from our own static files: the CSP allows no other origin.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -4,35 +4,16 @@ the service, answer the row written."""
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample
 from drf_spectacular.utils import extend_schema as schema
-from rest_framework import serializers
 from rest_framework.response import Response
 
 from claims import services as claims
-from claims.feedback import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH, RatingSource
 from claims.feedback_services import add_note, rate
 from integrations.idempotency import idempotent
 
-from .serializers import NoteOutSerializer, Time
-from .views import IDEMPOTENCY_KEY, INSURER, PLATFORM, ApiView, errors, parse
-
-
-class NoteInput(serializers.Serializer):
-    # The length is checked by the service too; here it keeps a huge body from reaching it.
-    text = serializers.CharField(max_length=NOTE_MAX_LENGTH, trim_whitespace=True)
-
-
-class SatisfactionInput(serializers.Serializer):
-    # Any whole number parses; one outside 1–5 is refused as a rule (422 `rating_out_of_range`).
-    rating = serializers.IntegerField()
-    comment = serializers.CharField(max_length=COMMENT_MAX_LENGTH, required=False, allow_blank=True, default="")
-
-
-class RatingSerializer(serializers.Serializer):
-    claim_id = serializers.CharField(source="claim.claim_id")
-    source = serializers.ChoiceField(choices=RatingSource.choices)
-    rating = serializers.IntegerField()
-    comment = serializers.CharField(allow_blank=True)
-    at = Time()
+from ..schema import IDEMPOTENCY_KEY, errors
+from ..serializers.claims import NoteOutSerializer
+from ..serializers.feedback import NoteInput, RatingSerializer, SatisfactionInput
+from .base import INSURER, PLATFORM, ApiView, parse
 
 
 class NotesView(ApiView):
@@ -70,9 +51,7 @@ class SatisfactionView(ApiView):
         parameters=[IDEMPOTENCY_KEY],
         request=SatisfactionInput,
         responses={201: RatingSerializer, **errors(400, 403, 404, 409, 422)},
-        examples=[
-            OpenApiExample("A rating", value={"rating": 5, "comment": "快速理赔，很满意"}, request_only=True)
-        ],
+        examples=[OpenApiExample("A rating", value={"rating": 5, "comment": "快速理赔，很满意"}, request_only=True)],
     )
     @idempotent
     def post(self, request, claim_id):

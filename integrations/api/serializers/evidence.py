@@ -1,0 +1,33 @@
+"""Evidence files: the upload and an item as a claim lists it."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.choices import Side
+
+from .fields import Time
+
+
+class EvidenceInput(serializers.Serializer):
+    file = serializers.FileField(help_text=_("image/jpeg, image/png, image/webp or video/mp4; at most 20 MB."))
+    note = serializers.CharField(max_length=1000, allow_blank=True, default="")
+
+
+class EvidenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    side = serializers.ChoiceField(choices=Side.choices)
+    kind = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True)
+    uploaded_at = Time()
+    file_url = serializers.SerializerMethodField(help_text=_("Download it with the same token."))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_file_url(self, evidence):
+        path = reverse("api:evidence-file", kwargs={"claim_id": evidence.claim.claim_id, "evidence_id": evidence.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
