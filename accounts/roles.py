@@ -20,6 +20,8 @@ REVIEWER = frozenset(
         "backoffice.view_figures",
         "claims.view_claim",
         "notices.view_notice",
+        # R-AUD-1: the daily roots sent to clients, to compare with theirs.
+        "audit.view_dailyroot",
     }
 )
 SUPERVISOR = REVIEWER | {
@@ -32,6 +34,8 @@ SUPERVISOR = REVIEWER | {
     "policies.view_invoice",
     "ledger.view_entry",
     "payments.view_payoutattempt",
+    # Their insurer's monthly bordereaux, to download (R-BDX-1).
+    "reports.view_bordereau",
 }
 SERVICE_STAFF = frozenset(
     {
@@ -65,6 +69,11 @@ SERVICE_STAFF = frozenset(
         "audit.view_transitionlog",
         # Every masked value someone saw in full (audit.masking).
         "audit.view_disclosure",
+        # R-AUD-1 / R-AUD-2: the daily roots, each chain's head and when it was last verified, and
+        # every evidence pack handed out.
+        "audit.view_dailyroot",
+        "audit.view_chainhead",
+        "audit.view_packdownload",
         # The webhook delivery log (re-send) and the integration clients (revoke a key).
         "integrations.view_webhookdelivery",
         "integrations.change_webhookdelivery",

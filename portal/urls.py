@@ -1,5 +1,7 @@
 from django.urls import path
 
+from reports import portal as statements
+
 from .views import auth, claims, feedback, money, shop
 
 app_name = "portal"
@@ -12,6 +14,7 @@ urlpatterns = [
     path("claims/", claims.claim_list, name="claims"),
     path("claims/<str:claim_id>/", claims.claim_detail, name="claim"),
     path("claims/<str:claim_id>/evidence/<int:pk>/", claims.evidence_file, name="evidence"),
+    path("claims/<str:claim_id>/evidence-pack/", claims.evidence_pack, name="evidence_pack"),
     path("claims/<str:claim_id>/remind/", claims.remind_buyer, name="remind_buyer"),
     path("claims/<str:claim_id>/receipt/confirm/", claims.confirm_receipt, name="confirm_receipt"),
     path("claims/<str:claim_id>/receipt/reject/", claims.reject_receipt, name="reject_receipt"),
@@ -22,6 +25,8 @@ urlpatterns = [
     path("policies/<str:policy_no>/", money.policy_detail, name="policy"),
     path("policies/<str:policy_no>/report/", money.report_policy_buyer, name="report_policy_buyer"),
     path("ledger/", money.ledger, name="ledger"),
+    path("statements/", statements.statement, name="statement"),
+    path("statements/pdf/", statements.statement_pdf, name="statement_pdf"),
     path("invoices/", money.invoice_list, name="invoices"),
     path("invoices/new/", money.invoice_request, name="invoice_request"),
     path("invoices/<str:invoice_no>/", money.invoice_detail, name="invoice"),

@@ -2,7 +2,9 @@
 
 from django.urls import re_path
 
-from .views import buyer_reports, claims, evidence, feedback, orders, policies, refund_requests
+from reports import api as bordereaux
+
+from .views import buyer_reports, claims, evidence, feedback, orders, packs, policies, refund_requests
 
 app_name = "api"
 
@@ -25,6 +27,7 @@ urlpatterns = [
     route(CLAIM, claims.ClaimDetailView, "claim"),
     route(CLAIM + "/evidence", evidence.EvidenceView, "evidence"),
     route(CLAIM + r"/evidence/(?P<evidence_id>[0-9]{1,18})/file", evidence.EvidenceFileView, "evidence-file"),
+    route(CLAIM + "/evidence-pack", packs.EvidencePackView, "evidence-pack"),
     route(CLAIM + "/return-shipment", claims.ReturnShipmentView, "return-shipment"),
     route(CLAIM + "/delivered", claims.DeliveredView, "delivered"),
     route(CLAIM + "/refund-completed", claims.RefundCompletedView, "refund-completed"),
@@ -35,4 +38,5 @@ urlpatterns = [
     route(CLAIM + "/notes", feedback.NotesView, "notes"),
     route(CLAIM + "/satisfaction", feedback.SatisfactionView, "satisfaction"),
     route("buyer-reports", buyer_reports.BuyerReportsView, "buyer-reports"),
+    *bordereaux.urlpatterns,
 ]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import history
-from claims import services
+from claims import packs, services
 from claims.choices import ReceiptRejection, Side
 from claims.columns import CLAIM_COLUMNS, REFUND_REQUEST_COLUMNS
 from claims.feedback import RatingSource
@@ -139,6 +139,14 @@ def evidence_file(request, claim_id, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@merchant_required
+def evidence_pack(request, claim_id):
+    """R-AUD-2: the merchant's pack of its own claim (no buyer, no screening, no EXIF)."""
+    claim = _claim(request, claim_id)
+    pack = packs.download_pack(claim, request.actor)
+    return FileResponse(pack.file, content_type="application/zip", as_attachment=True, filename=pack.filename)
 
 
 @require_POST

@@ -18,9 +18,11 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from audit.models import Disclosure, TransitionLog
+from audit import chain
+from audit.models import ChainHead, Disclosure, TransitionLog
 from audit.services import disclose
 from catalogue.models import Holiday
+from claims import packs
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.models import Appeal, MerchantReport, NonPerformanceFinding, ReceiptDispute
@@ -34,6 +36,8 @@ from notices.models import Notice
 from payments.choices import MismatchKind
 from payments.models import Mismatch, ReconciliationDay
 from policies import services as policies
+from reports.periods import Period
+from reports.services import make_bordereaux
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +82,7 @@ NO_TENANT_DATA = {
     "api:order-events": "POST only, platform only (403 tested below)",
 }
 # Reference data every staff role reads: not a tenant's.
-SHARED_MODELS = {"catalogue.insurer", "catalogue.plan", "catalogue.holiday"}
+SHARED_MODELS = {"catalogue.insurer", "catalogue.plan", "catalogue.holiday", "audit.dailyroot"}
 
 
 def disclosure_of(obj, field, actor):
@@ -113,7 +117,15 @@ class TenantA:
             now=now,
         )
         merchants.update_shop_details(world.shop, world.staff, return_phone="13912345678", now=now)
+        month = Period.of(now)
+        [self.bordereau] = [
+            b
+            for b in make_bordereaux(month, now=month.ends_at + dt.timedelta(days=1))
+            if b.insurer_id == world.insurer.pk and b.kind == "claims"
+        ]
         self.enrolment = world.enrolment
+        packs.download_pack(self.paid, world.reviewer)
+        self.pack_download = self.paid.pack_downloads.get()
         sign_in = {
             "username": world.merchant_user.username,
             "ip_address": "198.51.100.7",
@@ -156,10 +168,13 @@ class TenantA:
             "payments.payoutattempt": self.paid.payout_attempts.first(),
             "payments.reconciliationday": self.reconciliation.day,
             "payments.mismatch": self.reconciliation,
+            "reports.bordereau": self.bordereau,
             "notices.notice": Notice.objects.filter(shop=world.shop).first(),
             "integrations.apiclient": self.client,
             "integrations.webhookdelivery": WebhookDelivery.objects.filter(client=self.client).first(),
             "audit.disclosure": disclosure_of(world.shop, "payout_account", world.staff),
+            "audit.chainhead": ChainHead.objects.get(chain=f"claim:{self.paid.pk}"),
+            "audit.packdownload": self.pack_download,
             # shop-a's merchant signing in: personal data of that tenant too.
             "axes.accesslog": AccessLog.objects.create(**sign_in),
             "axes.accessattempt": AccessAttempt.objects.create(**sign_in, failures_since_start=1),
@@ -170,6 +185,7 @@ class TenantA:
             "catalogue.insurer": world.insurer,
             "catalogue.plan": world.plan,
             "catalogue.holiday": Holiday.objects.create(date=dt.date(2026, 10, 1), name="国庆节"),
+            "audit.dailyroot": chain.make_daily_root(now.date() - dt.timedelta(days=2), now=now)[0],
         }
         self.markers = {
             world.shop.shop_id,
@@ -239,9 +255,15 @@ PARAMS = {
     "refund_id": lambda t, r: t.paid.refund_request.refund_id,
     "evidence_id": lambda t, r: t.disputed.evidence.first().pk,
     "invoice_no": lambda t, r: t.invoice.invoice_no,
-    "pk": lambda t, r: t.disputed.evidence.first().pk if "evidence" in r.route else t.enrolment.pk,
+    "pk": lambda t, r: (
+        t.disputed.pk
+        if "evidence-pack" in r.route
+        else t.disputed.evidence.first().pk
+        if "evidence" in r.route
+        else t.enrolment.pk
+    ),
     "object_id": lambda t, r: {**t.objects, **t.shared}[admin_model(r)].pk,
-    "id": lambda t, r: t.objects["auth.user"].pk,
+    "id": lambda t, r: (t.bordereau if "bordereaux" in r.route else t.objects["auth.user"]).pk,
     "content_type_id": None,  # admin:view_on_site, built per model below
     "action": None,  # each object action of the model's admin, below
     "app_label": None,  # every app's index, below
@@ -355,7 +377,7 @@ def test_api_objects_of_another_tenant_are_404_to_every_role(world, tenant):
 def test_api_lists_never_show_another_tenants_objects(world, tenant):
     cases = 0
     for label, http in api_viewers(world).items():
-        for path in ("/api/v1/claims", "/api/v1/policies", "/api/v1/refund-requests"):
+        for path in ("/api/v1/claims", "/api/v1/policies", "/api/v1/refund-requests", "/api/v1/bordereaux"):
             for query in ("", f"?sub_order_id={tenant.paid.sub_order.sub_order_id}", "?limit=500"):
                 response = http.get(path + query)
                 cases += 1

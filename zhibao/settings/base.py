@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "notices",
     "integrations",
     "pricing",
+    "reports",
     "portal",
     "ops",
     "payments",
@@ -246,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
     "check-payouts": {"task": "payments.tasks.check_due_payouts", "schedule": 60.0},
     # R-PAY-7: yesterday's bill, once Alipay has published it (from 09:00 Shanghai).
     "reconcile-payouts": {"task": "payments.tasks.reconcile_payouts", "schedule": crontab(minute=30, hour=10)},
+    # R-BDX-1: the bordereaux of the month just closed, 04:00 Shanghai on the 1st.
+    "make-bordereaux": {"task": "reports.tasks.make_bordereaux", "schedule": crontab(minute=0, hour=4, day_of_month=1)},
+    # R-AUD-1: the root of the day just over (Shanghai), published; then every chain re-checked.
+    "publish-daily-root": {"task": "integrations.tasks.publish_daily_root", "schedule": crontab(minute=5, hour=0)},
+    "verify-audit-chain": {"task": "audit.tasks.verify_audit_chain", "schedule": crontab(minute=30, hour=0)},
 }
 
 # R-PAY-6: the payment provider. With ALIPAY_* unset, the local stand-in of Alipay's gateway
@@ -280,6 +286,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "ENUM_NAME_OVERRIDES": {
         "DecisionOutcomeEnum": "claims.choices.Outcome",
+        "BordereauKindEnum": "reports.models.BordereauKind",
+        "KindEnum": "claims.choices.Kind",
         "RatingSourceEnum": "claims.feedback.RatingSource",
     },
     "PREPROCESSING_HOOKS": ["integrations.api.schema.contract_paths"],
