@@ -33,6 +33,7 @@ SUPERVISOR = REVIEWER | {
     "merchants.view_rate",
     "policies.view_invoice",
     "ledger.view_entry",
+    "payments.view_payoutattempt",
     # Their insurer's monthly bordereaux, to download (R-BDX-1).
     "reports.view_bordereau",
 }
@@ -78,6 +79,12 @@ SERVICE_STAFF = frozenset(
         "integrations.change_webhookdelivery",
         "integrations.view_apiclient",
         "integrations.change_apiclient",
+        # R-PAY-6: refused transfers and their retry; R-PAY-7: the days and their mismatches.
+        "payments.view_payoutattempt",
+        "payments.retry_payouts",
+        "payments.view_reconciliationday",
+        "payments.view_mismatch",
+        "payments.resolve_mismatches",
     }
 )
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

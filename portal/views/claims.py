@@ -20,6 +20,7 @@ from claims.workflow import DEADLINES, is_open, open_actions
 from kernel.errors import DomainError
 from ledger.models import Entry
 from notices.models import Notice
+from payments.models import PayoutAttempt
 
 from ..access import get_scoped_or_404, merchant_required, scoped
 from ..forms import RatingForm, RejectReceiptForm, ReportBuyerForm
@@ -110,6 +111,8 @@ def claim_detail(request, claim_id):
             "appeal": Appeal.objects.filter(claim=claim).first(),
             "reports": claim.reports.all(),
             "payments": scoped(request, Entry).filter(claim=claim),
+            # R-PAY-6: what to fix when the provider refused the payout.
+            "payout_refused": PayoutAttempt.objects.awaiting_fix().filter(claim=claim).first(),
             # R-REV-4: the address as it was sent to the buyer, even if the shop changed it since.
             "sent_address": scoped(request, Notice)
             .filter(claim=claim, event_type="claim.return_address")

@@ -33,6 +33,8 @@ from ledger.models import Entry
 from merchants import services as merchants
 from merchants.models import ShopChange
 from notices.models import Notice
+from payments.choices import MismatchKind
+from payments.models import Mismatch, ReconciliationDay
 from policies import services as policies
 from reports.periods import Period
 from reports.services import make_bordereaux
@@ -131,6 +133,17 @@ class TenantA:
             "path_info": "/portal/login/",
             "attempt_time": now,
         }
+        # R-PAY-7: a day whose bill lacked shop-a's transfer (staff only: it spans every tenant).
+        attempt = self.paid.payout_attempts.first()
+        self.reconciliation = Mismatch.objects.create(
+            day=ReconciliationDay.objects.create(day=dt.date(2026, 11, 30)),
+            kind=MismatchKind.MISSING_AT_PROVIDER,
+            out_biz_no=attempt.out_biz_no,
+            attempt=attempt,
+            our_amount=attempt.amount,
+            our_payee=attempt.payee,
+            found_at=now,
+        )
         self.claims = [self.disputed, self.appealed, self.paid, self.submitted, overturned]
         self.objects = {
             "claims.claim": self.disputed,
@@ -152,6 +165,9 @@ class TenantA:
             "policies.policy": self.paid.policy,
             "policies.invoice": self.invoice,
             "ledger.entry": Entry.objects.filter(claim=self.paid).first(),
+            "payments.payoutattempt": self.paid.payout_attempts.first(),
+            "payments.reconciliationday": self.reconciliation.day,
+            "payments.mismatch": self.reconciliation,
             "reports.bordereau": self.bordereau,
             "notices.notice": Notice.objects.filter(shop=world.shop).first(),
             "integrations.apiclient": self.client,
@@ -178,6 +194,7 @@ class TenantA:
             self.invoice.invoice_no,
             self.client.name,
             self.unrouted.refund_id,
+            attempt.out_biz_no,
         }
         for claim in self.claims:
             self.markers |= {
