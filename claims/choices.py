@@ -68,9 +68,9 @@ class Flag(models.TextChoices):
 
 # R-REV-7: the only flags a merchant sees, in every channel (portal, merchant API clients, their
 # webhooks, notices and e-mails): those about the merchant's own side. Screening flags rest on other
-# shops' claims and the SLA flags on the insurer's own clock. A payout_failed flag (R-PAY-6) joins
-# this set when it is added to Flag. ClaimFlag.objects.seen_by and merchant_may_see read it.
-MERCHANT_FLAGS = frozenset({Flag.MERCHANT_REPORTED, Flag.REFUND_OVERDUE})
+# shops' claims and the SLA flags on the insurer's own clock. ClaimFlag.objects.seen_by and
+# merchant_may_see read it.
+MERCHANT_FLAGS = frozenset({Flag.MERCHANT_REPORTED, Flag.REFUND_OVERDUE, Flag.PAYOUT_FAILED})
 
 
 def merchant_may_see(code: str) -> bool:

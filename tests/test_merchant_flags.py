@@ -13,6 +13,7 @@ from notices.models import Audience, Notice
 from tests.api.conftest import make_api
 
 HIDDEN = [Flag.ABNORMAL_BUYER, Flag.SLA_BREACHED, Flag.SLA_WARNING, Flag.DUPLICATE_EVIDENCE, Flag.TRACKING_REUSED]
+# The flags R-REV-7 lists for merchants (payout_failed: R-PAY-6).
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def flagged(world):
 
 
 def test_r_rev_7_the_merchant_visible_set_is_the_rules_list(db):
-    assert MERCHANT_FLAGS == {Flag.MERCHANT_REPORTED, Flag.REFUND_OVERDUE}
+    assert MERCHANT_FLAGS == {Flag.MERCHANT_REPORTED, Flag.REFUND_OVERDUE, Flag.PAYOUT_FAILED}
     assert ClaimFlag.objects.seen_by(Role.MERCHANT).count() == 0
 
 
