@@ -144,7 +144,7 @@ def language_kept():
 def test_the_top_level_and_field_messages_speak_the_language_asked_for(
     world,
     platform,
-    compiled_catalogue,
+    compiled_catalogue,  # noqa: F811
     language_kept,
     language,  # noqa: F811
 ):
