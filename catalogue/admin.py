@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from backoffice.scoping import ScopedAdmin
 
-from .models import Holiday, Insurer, Plan
+from .models import Holiday, Insurer, Plan, ProblemCode
 
 
 class ReferenceAdmin(ScopedAdmin):
@@ -21,13 +21,22 @@ class InsurerAdmin(ReferenceAdmin):
     search_fields = ("code", "name")
 
 
+class ProblemCodeInline(admin.TabularInline):
+    """R-PLAN-1: the plan's problem taxonomy, one row per code; staff add codes here."""
+
+    model = ProblemCode
+    fields = ("reason", "code", "label_zh_hans", "label_en", "position")
+    extra = 1
+
+
 @admin.register(Plan)
 class PlanAdmin(ReferenceAdmin):
     list_display = ("code", "name", "coverage_hours", "review_sla_hours", "fast_lane_limit", "base_rate")
     filter_horizontal = ("insurers",)
     search_fields = ("code", "name")
+    inlines = (ProblemCodeInline,)
     fieldsets = (
-        (None, {"fields": ("code", "name", "insurers", "qualifying_reasons", "problem_codes")}),
+        (None, {"fields": ("code", "name", "insurers", "qualifying_reasons")}),
         (
             "R-WIN-1, R-REV, R-RET, R-PAY",
             {

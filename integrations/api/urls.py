@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from .views import buyer_reports, claims, evidence, feedback, orders, policies, refund_requests
+from .views import buyer_reports, claims, evidence, feedback, orders, plans, policies, refund_requests
 
 app_name = "api"
 
@@ -34,5 +34,6 @@ urlpatterns = [
     route(CLAIM + "/remind-buyer", claims.RemindBuyerView, "remind-buyer"),
     route(CLAIM + "/notes", feedback.NotesView, "notes"),
     route(CLAIM + "/satisfaction", feedback.SatisfactionView, "satisfaction"),
+    route("plans/" + ID.format("plan_code") + "/problem-codes", plans.ProblemCodesView, "problem-codes"),
     route("buyer-reports", buyer_reports.BuyerReportsView, "buyer-reports"),
 ]
