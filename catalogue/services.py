@@ -24,11 +24,11 @@ def give_taxonomy(plan: Plan, taxonomy: str) -> None:
     )
 
 
-def problem_label(plan_id: int, code: str) -> str:
-    """The label of one code of a plan; `unassessed` (R-REV-6) is no plan's; an unknown code shows as is."""
+def problem_label(plan: Plan, code: str) -> str:
+    """The label of one code of a plan, read from `plan.taxonomy.all()` (a prefetch serves it);
+    `unassessed` (R-REV-6) is no plan's; a code since removed shows as it is."""
     if not code:
         return ""
     if code == UNASSESSED:
         return str(UNASSESSED_LABEL)
-    row = ProblemCode.objects.filter(plan_id=plan_id, code=code).first()
-    return row.label if row else code
+    return next((row.label for row in plan.taxonomy.all() if row.code == code), code)

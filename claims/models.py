@@ -475,7 +475,7 @@ class Decision(AppendOnlyModel):
         """R-PLAN-1: the problem code in words, from the claim's plan's rows."""
         from catalogue.services import problem_label
 
-        return problem_label(self.claim.plan_id, self.problem_code)
+        return problem_label(self.claim.plan, self.problem_code)
 
 
 class ReceiptDispute(models.Model):

@@ -18,6 +18,7 @@ CLAIM_PREFETCH = (
     Prefetch("flags", queryset=ClaimFlag.objects.order_by("raised_at", "id"), to_attr="api_flags"),
     Prefetch("evidence", queryset=Evidence.objects.all(), to_attr="api_evidence"),
     Prefetch("decisions", queryset=Decision.objects.all(), to_attr="api_decisions"),
+    Prefetch("plan__taxonomy"),  # the decision's problem label (R-PLAN-1)
 )
 
 NOTE_READERS = TRANSITIONS["add_note"][1]
