@@ -81,6 +81,21 @@ class PlanAdmin(ReferenceAdmin):
     )
 
 
+@admin.register(ProblemCode)
+class ProblemCodeAdmin(ReferenceAdmin):
+    """R-PLAN-1: service staff add a plan's problem codes; a code decisions already name is kept
+    (there is no delete for staff), so its label stays readable."""
+
+    list_display = ("code", "plan", "reason", "label_zh_hans", "label_en", "position")
+    list_filter = ("plan", "reason")
+    list_select_related = ("plan",)
+    search_fields = ("code", "label_zh_hans", "label_en")
+    fields = ("plan", "reason", "code", "label_zh_hans", "label_en", "position")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("plan", "code") if obj else ()
+
+
 @admin.register(Holiday)
 class HolidayAdmin(ReferenceAdmin):
     """Non-working days for invoice deadlines (R-INV-2)."""

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.money import MoneyField
 
-from .taxonomy import QUALIFYING_REASONS, Reason
+from .taxonomy import QUALIFYING_REASONS
 
 
 class Insurer(models.Model):
@@ -110,10 +110,8 @@ class ProblemCode(models.Model):
         return self.label_zh_hans if (get_language() or "").lower().startswith("zh") else self.label_en
 
     def clean(self):
-        if self.plan_id and self.reason not in self.plan.qualifying_reasons:
-            raise ValidationError(
-                {"reason": _("%s does not qualify under this plan.") % Reason(self.reason).label}
-            )
+        if self.plan_id and self.reason and self.reason not in self.plan.qualifying_reasons:
+            raise ValidationError({"reason": _("%s does not qualify under this plan.") % self.get_reason_display()})
 
 
 class Holiday(models.Model):
