@@ -2,6 +2,8 @@
 
 from django.urls import re_path
 
+from reports import api as bordereaux
+
 from .views import buyer_reports, claims, evidence, feedback, orders, plans, policies, refund_requests
 
 app_name = "api"
@@ -36,4 +38,5 @@ urlpatterns = [
     route(CLAIM + "/satisfaction", feedback.SatisfactionView, "satisfaction"),
     route("plans/" + ID.format("plan_code") + "/problem-codes", plans.ProblemCodesView, "problem-codes"),
     route("buyer-reports", buyer_reports.BuyerReportsView, "buyer-reports"),
+    *bordereaux.urlpatterns,
 ]
