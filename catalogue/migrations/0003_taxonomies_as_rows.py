@@ -69,8 +69,13 @@ SECOND_PLAN = "apparel_30d"
 def forwards(apps, schema_editor):
     Plan = apps.get_model("catalogue", "Plan")
     ProblemCode = apps.get_model("catalogue", "ProblemCode")
-    labels = {code: (zh, en) for _name, rows in TAXONOMIES.values() for _reason, code, zh, en in rows}
+    def labels_of(plan_code):
+        # A shipped plan's own labels; any other plan had the appliance taxonomy by default.
+        _name, rows = TAXONOMIES.get(plan_code, TAXONOMIES["appliance_30d"])
+        return {code: (zh, en) for _reason, code, zh, en in rows}
+
     for plan in Plan.objects.all():
+        labels = labels_of(plan.code)
         position = 0
         for reason, codes in (plan.problem_codes or {}).items():
             for code in codes:
