@@ -472,6 +472,13 @@ class Decision(Chained, AppendOnlyModel):
         verbose_name_plural = _("decisions")
         ordering = ["decided_at", "id"]
 
+    @property
+    def problem_label(self) -> str:
+        """R-PLAN-1: the problem code in words, from the claim's plan's rows."""
+        from catalogue.services import problem_label
+
+        return problem_label(self.claim.plan, self.problem_code)
+
 
 class ReceiptDispute(models.Model):
     """A merchant's rejection of a returned parcel, heard by service staff (R-RET-3, R-RET-4)."""

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from audit.services import history, version
-from catalogue.taxonomy import APPLIANCE_TAXONOMY
+from catalogue.taxonomy import STARTING_TAXONOMIES
 from claims import services as claims
 from claims.choices import Side
 from claims.models import Buyer, Decision
@@ -16,6 +16,9 @@ from notices.models import Notice
 from .factories import mp4_upload, photo_upload
 
 SLA = dt.timedelta(hours=24)
+APPLIANCE_TAXONOMY: dict[str, list[str]] = {}
+for _reason, _code, _zh, _en in STARTING_TAXONOMIES["appliance_30d"][1]:
+    APPLIANCE_TAXONOMY.setdefault(_reason, []).append(_code)
 EVERY_CODE = sorted({code for codes in APPLIANCE_TAXONOMY.values() for code in codes} | {"unassessed"})
 
 

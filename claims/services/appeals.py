@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from catalogue.taxonomy import UNASSESSED
 from kernel.actors import Actor
 from kernel.errors import Conflict, RuleViolation, transition_refused
 
@@ -13,7 +14,7 @@ from ..choices import ClaimStatus as S
 from ..models import Appeal, Claim
 from .actions import acting, require_text
 from .notices import STAFF_AUDIENCES, move, notify, refund_due_notice, send_return_address
-from .review import cap_for, record_decision
+from .review import cap_for, check_problem_code, record_decision
 
 
 def appeal(claim: Claim, actor: Actor, *, reason: str, now: dt.datetime | None = None) -> Claim:
@@ -101,13 +102,8 @@ def _change_decision(
             fields={"approved_amount": [_("Out of range.")]},
         )
     code = problem_code or (claim.decision.problem_code if claim.decision else "")
-    if code not in claim.plan.problem_codes_for(claim.reason) and code != "unassessed":
-        raise RuleViolation(
-            _("Choose a problem code of the buyer's reason."),
-            code="invalid_problem_code",
-            rule="R-REV-3",
-            fields={"problem_code": [_("Required.")]},
-        )
+    # An automatic decision's `unassessed` may stand; a new code must be the plan's (R-PLAN-1).
+    check_problem_code(claim, code, automatic=code == UNASSESSED and not problem_code)
     back_to = claim._after_approval() if record.from_status == S.REJECTED else record.from_status
     move(claim, "change_decision", actor, at=now, reason=note, approved_amount=amount, back_to=back_to)
     decided = Outcome.APPROVE if amount == claim.requested_amount else Outcome.PARTIALLY_APPROVE
