@@ -360,6 +360,15 @@ class Claim(ConcurrentTransitionMixin, models.Model):
             self.status in (S.AWAITING_RETURN, S.REFUND_DUE) and self.partially_approved
         )
 
+    def appeal_window_open(self, at: dt.datetime) -> bool:
+        """R-DIS-1: `at` is within appeal_days of the decision."""
+        return self.decided_at is not None and at <= self.decided_at + dt.timedelta(days=self.appeal_days)
+
+    def may_still_be_appealed(self, at: dt.datetime) -> bool:
+        """R-DIS-1: the buyer could still appeal this claim's decision at `at` (once, in time)."""
+        appealed = Appeal.objects.filter(claim_id=self.pk).exists()
+        return self.is_appealable() and self.appeal_window_open(at) and not appealed
+
     @transition(
         field=status,
         source=[S.REJECTED, S.AWAITING_RETURN, S.REFUND_DUE],

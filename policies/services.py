@@ -163,7 +163,9 @@ class _Changes:
         self.transitions = []  # (policy, name, source, target, at, reason)
         self.entries = []  # (kind, policy, at)
         self.issued = []  # (policy, order, at)
-        self.with_open_claims = _policies_with_open_claims([p for key, p in policies.items() if key in cancelling])
+        cancelled = [p for key, p in policies.items() if key in cancelling]
+        self.with_open_claims = _policies_with_open_claims(cancelled)
+        self.rejected_claims = _rejected_claims(cancelled)
 
     def order_changed(self, order, field):
         self.orders[order.pk] = order
@@ -259,6 +261,16 @@ def _policies_with_open_claims(policies):
     return set(claims.values_list("policy_id", flat=True))
 
 
+def _rejected_claims(policies):
+    """Policy pk → its rejected claims, which R-DIS-1 may still reopen through an appeal."""
+    if not policies:
+        return {}
+    claims = {}
+    for claim in Policy.claims.field.model.objects.filter(policy__in=policies, status="rejected"):
+        claims.setdefault(claim.policy_id, []).append(claim)
+    return claims
+
+
 def _outcome(order, event_type, result, code=""):
     return {"sub_order_id": order.sub_order_id, "type": event_type, "result": result, "code": code}
 
@@ -294,6 +306,10 @@ def _cancelled(order, batch, at):
     if policy and policy.status in (PolicyStatus.ISSUED, PolicyStatus.IN_COVER):
         if policy.claim_paid or policy.pk in batch.with_open_claims:
             return _outcome(order, "cancelled", "refused", "claim_open")
+        if any(claim.may_still_be_appealed(at) for claim in batch.rejected_claims.get(policy.pk, ())):
+            # R-POL-2 x R-DIS-1: a rejection the buyer may still appeal could yet be paid, so the
+            # policy stays (premium kept) until the appeal window closes (docs/api.md §5).
+            return _outcome(order, "cancelled", "refused", "claim_appealable")
         batch.cancel(policy, at)
     order.cancelled_at = at
     batch.order_changed(order, "cancelled_at")

@@ -25,8 +25,7 @@ def appeal(claim: Claim, actor: Actor, *, reason: str, now: dt.datetime | None =
             raise RuleViolation(_("This claim was already appealed once."), code="appeal_used", rule="R-DIS-1")
         if not claim.is_appealable():
             raise transition_refused(claim, "appeal", claim.status)
-        decided_at = claim.decided_at
-        if decided_at is None or now > decided_at + dt.timedelta(days=claim.appeal_days):
+        if not claim.appeal_window_open(now):
             raise RuleViolation(
                 _("The appeal window of %s days after the decision has closed.") % claim.appeal_days,
                 code="appeal_window_closed",
