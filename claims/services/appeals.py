@@ -13,7 +13,7 @@ from ..choices import ClaimStatus as S
 from ..models import Appeal, Claim
 from .actions import acting, require_text
 from .notices import STAFF_AUDIENCES, move, notify, refund_due_notice, send_return_address
-from .review import cap_for, record_decision
+from .review import cap_for, has_image_and_description, record_decision
 
 
 def appeal(claim: Claim, actor: Actor, *, reason: str, now: dt.datetime | None = None) -> Claim:
@@ -92,6 +92,13 @@ def _change_decision(
     problem_code: str,
 ) -> None:
     """R-DIS-1: a new amount, and the claim goes on towards the return or the refund."""
+    if not has_image_and_description(claim):
+        # R-REV-2 holds for an approval on appeal too (e.g. an evidence-timeout rejection).
+        raise RuleViolation(
+            _("Approval needs at least one buyer image and the buyer's description."),
+            code="evidence_missing",
+            rule="R-REV-2",
+        )
     if amount is None or not (Decimal("0") < amount <= claim.requested_amount) or amount > cap_for(claim):
         raise RuleViolation(
             _("The new amount must be above 0 and at most the requested amount."),
