@@ -187,6 +187,18 @@ def test_r_abuse_1_a_reused_tracking_number_flags_tracking_reused(world):
     assert later.status == "return_in_transit"
 
 
+@pytest.mark.parametrize("written", ["SF1234567", "sf-1234-567", " SF 1234 567 "])
+def test_r_abuse_1_a_reused_tracking_number_is_matched_without_spaces_or_dashes(world, written):
+    earlier = world.approved(buyer="buyer-a")
+    ship(world, earlier, "SF 1234 567")
+    later = world.approved(buyer="buyer-b")
+
+    ship(world, later, written)
+
+    assert flags(later) == {"tracking_reused"}
+    assert later.flags.get().related_claim == earlier
+
+
 def test_r_abuse_1_a_fresh_tracking_number_does_not_flag(world):
     ship(world, world.approved(buyer="buyer-a"), "SF777")
     later = world.approved(buyer="buyer-b")

@@ -42,7 +42,7 @@ def record_return_shipment(
             shipped_at=at or now,
         )
         reused = (
-            Claim.objects.filter(tracking_number__iexact=tracking_number)
+            Claim.objects.filter(tracking_number__same_tracking=tracking_number)
             .exclude(pk=claim.pk)
             .order_by("opened_at")
             .first()
