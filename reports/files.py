@@ -9,6 +9,7 @@ import hashlib
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
@@ -19,7 +20,7 @@ class BordereauFiles:
     """Both files of one bordereau, written as its lines arrive; `digest` covers the lines only
     (not the headers, whose language may change), so the same month gives the same digest."""
 
-    def __init__(self, headers, money_columns=()):
+    def __init__(self, headers: list[Any], money_columns: tuple[int, ...] = ()) -> None:
         self.folder = tempfile.TemporaryDirectory(prefix="bordereau-")
         self.csv_path = Path(self.folder.name) / "bordereau.csv"
         self.xlsx_path = Path(self.folder.name) / "bordereau.xlsx"

@@ -11,13 +11,14 @@ class BordereauKind(models.TextChoices):
     CLAIMS = "claims", _("Claims bordereau")
 
 
-class BordereauQuerySet(AppendOnlyQuerySet, ScopedQuerySet):
-    def for_merchant(self, shop_id):
+class BordereauQuerySet(AppendOnlyQuerySet, ScopedQuerySet["Bordereau"]):  # type: ignore[override]
+    def for_merchant(self, shop_id: int | None) -> "BordereauQuerySet":
         # An insurer's book: no shop sees it.
         return self.none()
 
-    def latest_of(self, insurer_id, period, kind):
-        return self.filter(insurer_id=insurer_id, period=str(period), kind=kind).order_by("-version").first()
+    def latest_of(self, insurer_id: int, period: object, kind: str) -> "Bordereau | None":
+        latest = self.filter(insurer_id=insurer_id, period=str(period), kind=kind).order_by("-version").first()
+        return latest  # type: ignore[return-value]  # the stubs lose the model through the mixed-in querysets
 
 
 # The two files of a bordereau, by the name the admin and the API ask for them.
@@ -52,7 +53,7 @@ class Bordereau(AppendOnlyModel):
     csv_file = models.FileField(_("CSV file"), upload_to=bordereau_path, max_length=200)
     xlsx_file = models.FileField(_("XLSX file"), upload_to=bordereau_path, max_length=200)
 
-    objects = BordereauQuerySet.as_manager()
+    objects = BordereauQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("bordereau")

@@ -4,15 +4,17 @@ insurer and closed month, stored as CSV and XLSX, a new version only when the mo
 import datetime as dt
 import logging
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalogue.models import Insurer
-from kernel.actors import Role
+from kernel.actors import Actor, Role
 from kernel.errors import NotFound, RoleRefused
 from notices.models import Audience
 from notices.services import publish
@@ -24,7 +26,7 @@ from .periods import Period, last_closed, require_closed
 
 log = logging.getLogger(__name__)
 
-KINDS = {
+KINDS: dict[str, Any] = {
     BordereauKind.PREMIUM: (L.PREMIUM_HEADERS, L.PREMIUM_MONEY, L.premium_lines, L.premium_ledger_total),
     BordereauKind.CLAIMS: (L.CLAIMS_HEADERS, L.CLAIMS_MONEY, L.claims_lines, L.paid_ledger_total),
 }
@@ -67,7 +69,15 @@ def make_one(insurer: Insurer, period: Period, kind: str, *, now: dt.datetime) -
         return _store(insurer, period, kind, files, total, latest, now)
 
 
-def _store(insurer, period, kind, files, total, latest, now):
+def _store(
+    insurer: Insurer,
+    period: Period,
+    kind: str,
+    files: BordereauFiles,
+    total: Decimal,
+    latest: Bordereau | None,
+    now: dt.datetime,
+) -> Bordereau | None:
     bordereau = Bordereau(
         insurer=insurer,
         period=str(period),
@@ -96,7 +106,7 @@ def _store(insurer, period, kind, files, total, latest, now):
     return bordereau
 
 
-def _announce(bordereau):
+def _announce(bordereau: Bordereau) -> None:
     """`bordereau.ready` to the insurer's clients (and the platform's), sent once committed."""
     publish(
         "bordereau.ready",
@@ -110,7 +120,7 @@ def _announce(bordereau):
     )
 
 
-def representation(bordereau: Bordereau) -> dict:
+def representation(bordereau: Bordereau) -> dict[str, Any]:
     """The bordereau as the API and the webhook show it (api.md)."""
     return {
         "id": bordereau.pk,
@@ -126,11 +136,11 @@ def representation(bordereau: Bordereau) -> dict:
     }
 
 
-def _money(value):
+def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def bordereaux_for(actor, *, period: Period | None = None, kind: str | None = None):
+def bordereaux_for(actor: Actor, *, period: Period | None = None, kind: str | None = None) -> QuerySet[Bordereau]:
     """The bordereaux an actor may read: an insurer's own, or all for the platform and staff."""
     if actor.role not in READERS:
         raise RoleRefused(_("Your role may not read bordereaux."), rule="R-BDX-1")
@@ -142,8 +152,8 @@ def bordereaux_for(actor, *, period: Period | None = None, kind: str | None = No
     return queryset.order_by("-created_at", "-id")
 
 
-def get_bordereau_for(actor, pk) -> Bordereau:
-    bordereau = bordereaux_for(actor).filter(pk=pk).first()
+def get_bordereau_for(actor: Actor, pk: int | str) -> Bordereau:
+    bordereau: Bordereau | None = bordereaux_for(actor).filter(pk=pk).first()
     if bordereau is None:
         raise NotFound(_("Bordereau not found."))
     return bordereau

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0006_notes_and_ratings'),
+        ('claims', '0007_payout_flags'),
     ]
 
     operations = [
