@@ -14,7 +14,7 @@ from ..choices import ClaimStatus as S
 from ..models import Appeal, Claim
 from .actions import acting, require_text
 from .notices import STAFF_AUDIENCES, move, notify, refund_due_notice, send_return_address
-from .review import cap_for, check_problem_code, record_decision
+from .review import cap_for, check_problem_code, has_image_and_description, record_decision
 
 
 def appeal(claim: Claim, actor: Actor, *, reason: str, now: dt.datetime | None = None) -> Claim:
@@ -26,8 +26,7 @@ def appeal(claim: Claim, actor: Actor, *, reason: str, now: dt.datetime | None =
             raise RuleViolation(_("This claim was already appealed once."), code="appeal_used", rule="R-DIS-1")
         if not claim.is_appealable():
             raise transition_refused(claim, "appeal", claim.status)
-        decided_at = claim.decided_at
-        if decided_at is None or now > decided_at + dt.timedelta(days=claim.appeal_days):
+        if not claim.appeal_window_open(now):
             raise RuleViolation(
                 _("The appeal window of %s days after the decision has closed.") % claim.appeal_days,
                 code="appeal_window_closed",
@@ -94,6 +93,13 @@ def _change_decision(
     problem_code: str,
 ) -> None:
     """R-DIS-1: a new amount, and the claim goes on towards the return or the refund."""
+    if not has_image_and_description(claim):
+        # R-REV-2 holds for an approval on appeal too (e.g. an evidence-timeout rejection).
+        raise RuleViolation(
+            _("Approval needs at least one buyer image and the buyer's description."),
+            code="evidence_missing",
+            rule="R-REV-2",
+        )
     if amount is None or not (Decimal("0") < amount <= claim.requested_amount) or amount > cap_for(claim):
         raise RuleViolation(
             _("The new amount must be above 0 and at most the requested amount."),

@@ -197,6 +197,9 @@ def fast_lane(claim: Claim, now: dt.datetime) -> None:
         and claim.status == S.SUBMITTED
         and claim.buyer.level == BuyerLevel.HIGH
         and claim.requested_amount <= plan.fast_lane_limit
+        # R-REV-6 x R-POL-5: above what the sub-order still allows, a reviewer decides (who may
+        # partially approve what remains); the fast lane never refuses the buyer's photo.
+        and claim.requested_amount <= cap_for(claim)
         and not claim.flags.exists()
         and has_image_and_description(claim)
     ):
