@@ -1,3 +1,5 @@
+"""The claim and its life cycle (domain.md §14): the FSM transitions, and the flags raised on it."""
+
 import datetime as dt
 import secrets
 
@@ -6,94 +8,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from audit.masking import masked
-from audit.models import AppendOnlyModel, Chained
 from kernel.money import MoneyField
 
-from .choices import (
+from ..choices import (
     OPEN_STATES,
-    AppealOutcome,
-    BusinessType,
-    BuyerLevel,
-    DisputeOutcome,
-    EvidenceKind,
-    FindingKind,
     Flag,
     Kind,
-    Outcome,
-    ReceiptRejection,
-    Side,
 )
-from .choices import ClaimStatus as S
-from .querysets import ClaimFlagQuerySet, ClaimQuerySet, MerchantReportQuerySet, RefundRequestQuerySet
-from .tracking import TrackingKey
-from .workflow import DEADLINES, SLA_WARNING_SHARE
-
-
-class Buyer(models.Model):
-    """The platform's pseudonymous buyer, with its integrity level (R-REV-5) and eligibility (R-ABUSE-2)."""
-
-    buyer_id = models.CharField(_("buyer id"), max_length=64, unique=True)
-    level = models.CharField(_("level"), max_length=10, choices=BuyerLevel.choices, default=BuyerLevel.NORMAL)
-    reported_level = models.CharField(
-        _("level reported by the platform"), max_length=10, choices=BuyerLevel.choices, default=BuyerLevel.NORMAL
-    )
-    revoked_reason = models.TextField(_("revocation reason"), blank=True)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    # How many times the platform reported the buyer's level: once per refund request, counted by
-    # claims.services.report_buyer_level (1: this request is the buyer's first).
-    level_reports = models.PositiveIntegerField(_("level reports"), default=0)
-    # Set by claims.services.report_buyer: routing looks for a merchant's report (R-ABUSE-1) only
-    # for a buyer ever reported, so that nearly every refund request leaves that table alone.
-    last_reported_at = models.DateTimeField(_("last reported by a merchant"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("buyer")
-        verbose_name_plural = _("buyers")
-        ordering = ["buyer_id"]
-
-    def __str__(self):
-        # Shown in lists, links and exports: the id in full only through audit.services.disclose.
-        return masked("buyer_id", self.buyer_id)
-
-    @property
-    def revoked(self):
-        return self.level == BuyerLevel.REVOKED
-
-
-class RefundRequest(models.Model):
-    """A refund request (售后单) as the platform relayed it, and where it was routed (R-ROUTE-1)."""
-
-    refund_id = models.CharField(_("refund id"), max_length=64, unique=True)
-    sub_order = models.ForeignKey("policies.SubOrder", on_delete=models.PROTECT, related_name="refund_requests")
-    # Indexed by the (shop, business_type, created_at) index below.
-    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="refund_requests", db_index=False)
-    insurer = models.ForeignKey(
-        "catalogue.Insurer", null=True, blank=True, on_delete=models.PROTECT, related_name="refund_requests"
-    )
-    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="refund_requests")
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    reason = models.CharField(_("reason"), max_length=40)
-    amount = MoneyField(_("requested amount"))
-    description = models.TextField(_("buyer's description"), blank=True)
-    requested_at = models.DateTimeField(_("requested at"))
-    buyer_level = models.CharField(_("buyer level reported"), max_length=10, choices=BuyerLevel.choices)
-    business_type = models.CharField(_("business type"), max_length=10, choices=BusinessType.choices)
-    not_routed_because = models.CharField(_("not routed because"), max_length=12, blank=True)
-    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
-
-    objects = RefundRequestQuerySet.as_manager()
-    # Not stored: on a request just submitted, the claim it opened (services.Opening) or None.
-    opening: object
-
-    class Meta:
-        verbose_name = _("refund request")
-        verbose_name_plural = _("refund requests")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["shop", "business_type", "-created_at"])]
-
-    def __str__(self):
-        return self.refund_id
+from ..choices import ClaimStatus as S
+from ..querysets import ClaimFlagQuerySet, ClaimQuerySet
+from ..tracking import TrackingKey
+from ..workflow import DEADLINES, SLA_WARNING_SHARE
+from .requests import Buyer, RefundRequest
 
 
 def new_claim_id():
@@ -366,6 +292,8 @@ class Claim(ConcurrentTransitionMixin, models.Model):
 
     def may_still_be_appealed(self, at: dt.datetime) -> bool:
         """R-DIS-1: the buyer could still appeal this claim's decision at `at` (once, in time)."""
+        from .records import Appeal  # the records module imports this one
+
         appealed = Appeal.objects.filter(claim_id=self.pk).exists()
         return self.is_appealable() and self.appeal_window_open(at) and not appealed
 
@@ -413,172 +341,3 @@ class ClaimFlag(models.Model):
 
     def __str__(self):
         return self.get_code_display()
-
-
-def evidence_path(instance, filename):
-    # Random names: an upload's own name never reaches storage, and nothing is overwritten.
-    return f"evidence/{instance.claim.claim_id}/{secrets.token_hex(16)}{instance.extension}"
-
-
-class Evidence(Chained, models.Model):
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="evidence")
-    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
-    kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
-    content_type = models.CharField(_("content type"), max_length=40)
-    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64, editable=False)
-    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    original_name = models.CharField(_("original name"), max_length=200, blank=True)
-    uploaded_at = models.DateTimeField(_("uploaded at"))
-
-    extension = ""
-
-    class Meta:
-        verbose_name = _("evidence")
-        verbose_name_plural = _("evidence")
-        ordering = ["uploaded_at", "id"]
-        indexes = [models.Index(fields=["claim", "side"])]
-
-    def __str__(self):
-        return f"{self.get_side_display()} {self.get_kind_display()} #{self.pk}"
-
-
-class ImageFingerprint(models.Model):
-    """One 8-bit band of an image's 64-bit perceptual hash. Two hashes within Hamming distance 6
-    share at least two of their eight bands, so candidates are found by index, then compared."""
-
-    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="fingerprints")
-    band = models.PositiveSmallIntegerField()
-    value = models.PositiveSmallIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["band", "value"])]
-
-    def __str__(self):
-        return f"{self.evidence_id}:{self.band}={self.value}"
-
-
-class Decision(Chained, AppendOnlyModel):
-    """Every decision on a claim, automatic, by a reviewer, or changed on appeal (R-REV-3)."""
-
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="decisions")
-    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
-    problem_code = models.CharField(_("problem code"), max_length=40, blank=True)
-    approved_amount = MoneyField(_("approved amount"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
-    decided_at = models.DateTimeField(_("decided at"))
-    automatic = models.BooleanField(_("automatic"), default=False)
-    on_appeal = models.BooleanField(_("on appeal"), default=False)
-    role = models.CharField(_("role"), max_length=20)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("decision")
-        verbose_name_plural = _("decisions")
-        ordering = ["decided_at", "id"]
-
-    @property
-    def problem_label(self) -> str:
-        """R-PLAN-1: the problem code in words, from the claim's plan's rows."""
-        from catalogue.services import problem_label
-
-        return problem_label(self.claim.plan, self.problem_code)
-
-
-class ReceiptDispute(models.Model):
-    """A merchant's rejection of a returned parcel, heard by service staff (R-RET-3, R-RET-4)."""
-
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="receipt_dispute")
-    reason_code = models.CharField(_("reason"), max_length=20, choices=ReceiptRejection.choices)
-    note = models.TextField(_("merchant's note"))
-    filed_at = models.DateTimeField(_("filed at"))
-    outcome = models.CharField(_("outcome"), max_length=10, choices=DisputeOutcome.choices, blank=True)
-    resolution_note = models.TextField(_("resolution note"), blank=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("receipt dispute")
-        verbose_name_plural = _("receipt disputes")
-        ordering = ["-filed_at"]
-
-    def __str__(self):
-        return f"{self.claim} · {self.get_reason_code_display()}"
-
-
-class Appeal(models.Model):
-    """The buyer's one appeal of a decision (R-DIS-1)."""
-
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="appeal_record")
-    reason = models.TextField(_("reason"))
-    filed_at = models.DateTimeField(_("filed at"))
-    from_status = models.CharField(_("appealed from"), max_length=24, choices=S.choices)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=AppealOutcome.choices, blank=True)
-    resolution_note = models.TextField(_("resolution note"), blank=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    external_venue = models.CharField(
-        _("taken further to"), max_length=120, blank=True, help_text=_("Arbitration or court, if the case went there.")
-    )
-
-    class Meta:
-        verbose_name = _("appeal")
-        verbose_name_plural = _("appeals")
-        ordering = ["-filed_at"]
-
-    def __str__(self):
-        return f"{self.claim} · appeal"
-
-
-class MerchantReport(models.Model):
-    """A merchant's report of an abnormal buyer (反馈买家问题, R-ABUSE-1)."""
-
-    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="buyer_reports")
-    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="reports")
-    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
-    policy = models.ForeignKey("policies.Policy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(_("note"))
-    created_at = models.DateTimeField(_("reported at"))
-    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    review_note = models.TextField(_("review note"), blank=True)
-
-    objects = MerchantReportQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("buyer report")
-        verbose_name_plural = _("buyer reports")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.shop} → {self.buyer}"
-
-
-class NonPerformanceFinding(models.Model):
-    """Service staff's finding that a merchant did not honour the service (R-PEN-1)."""
-
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="findings")
-    sub_order = models.ForeignKey("policies.SubOrder", on_delete=models.PROTECT, related_name="+")
-    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="findings")
-    kind = models.CharField(_("kind"), max_length=24, choices=FindingKind.choices)
-    reason = models.TextField(_("reason"))
-    points = models.PositiveIntegerField(_("points owed"))
-    created_at = models.DateTimeField(_("found at"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("non-performance finding")
-        verbose_name_plural = _("non-performance findings")
-        constraints = [
-            models.UniqueConstraint(fields=["sub_order", "claim", "kind"], name="one_finding_per_sub_order_and_kind")
-        ]
-
-    def __str__(self):
-        return f"{self.claim} · {self.get_kind_display()}"
-
-
-# Notes and ratings live in their own module; imported here so Django registers them with the app.
-from .feedback import ClaimNote, Rating  # noqa: E402, F401

@@ -1,0 +1,26 @@
+"""The claims app's models, one module per part of the claim's world; imported here so that
+`claims.models.<Name>` keeps working and Django registers every model with the app."""
+
+from ..feedback import ClaimNote, Rating
+from .claim import Claim, ClaimFlag, new_claim_id
+from .evidence import Decision, Evidence, ImageFingerprint, evidence_path
+from .records import Appeal, MerchantReport, NonPerformanceFinding, ReceiptDispute
+from .requests import Buyer, RefundRequest
+
+__all__ = [
+    "Buyer",
+    "RefundRequest",
+    "new_claim_id",
+    "Claim",
+    "ClaimFlag",
+    "evidence_path",
+    "Evidence",
+    "ImageFingerprint",
+    "Decision",
+    "ReceiptDispute",
+    "Appeal",
+    "MerchantReport",
+    "NonPerformanceFinding",
+    "ClaimNote",
+    "Rating",
+]

@@ -1,0 +1,91 @@
+"""Evidence files, their perceptual fingerprints (R-ABUSE-1) and the decisions taken on them (R-REV-3)."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import AppendOnlyModel, Chained
+from kernel.money import MoneyField
+
+from ..choices import (
+    EvidenceKind,
+    Outcome,
+    Side,
+)
+from .claim import Claim
+
+
+def evidence_path(instance, filename):
+    # Random names: an upload's own name never reaches storage, and nothing is overwritten.
+    return f"evidence/{instance.claim.claim_id}/{secrets.token_hex(16)}{instance.extension}"
+
+
+class Evidence(Chained, models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="evidence")
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
+    content_type = models.CharField(_("content type"), max_length=40)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    original_name = models.CharField(_("original name"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    extension = ""
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["claim", "side"])]
+
+    def __str__(self):
+        return f"{self.get_side_display()} {self.get_kind_display()} #{self.pk}"
+
+
+class ImageFingerprint(models.Model):
+    """One 8-bit band of an image's 64-bit perceptual hash. Two hashes within Hamming distance 6
+    share at least two of their eight bands, so candidates are found by index, then compared."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="fingerprints")
+    band = models.PositiveSmallIntegerField()
+    value = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "value"])]
+
+    def __str__(self):
+        return f"{self.evidence_id}:{self.band}={self.value}"
+
+
+class Decision(Chained, AppendOnlyModel):
+    """Every decision on a claim, automatic, by a reviewer, or changed on appeal (R-REV-3)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    problem_code = models.CharField(_("problem code"), max_length=40, blank=True)
+    approved_amount = MoneyField(_("approved amount"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"))
+    automatic = models.BooleanField(_("automatic"), default=False)
+    on_appeal = models.BooleanField(_("on appeal"), default=False)
+    role = models.CharField(_("role"), max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["decided_at", "id"]
+
+    @property
+    def problem_label(self) -> str:
+        """R-PLAN-1: the problem code in words, from the claim's plan's rows."""
+        from catalogue.services import problem_label
+
+        return problem_label(self.claim.plan, self.problem_code)
