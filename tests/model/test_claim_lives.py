@@ -15,8 +15,8 @@ from .lives import ClaimLives
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = int(os.environ.get("MODEL_EXAMPLES", "12"))
-STEPS = int(os.environ.get("MODEL_STEPS", "40"))
+EXAMPLES = int(os.environ.get("MODEL_EXAMPLES", "20"))
+STEPS = int(os.environ.get("MODEL_STEPS", "35"))
 SOAK = bool(os.environ.get("MODEL_SOAK"))
 
 
