@@ -24,10 +24,14 @@ run: install messages
 	PORT=$(PORT) PY=$(PY) scripts/run-demo.sh
 
 # Browser tests drive Debian's Chromium (never a downloaded browser); install it where we can.
+# The statements' PDFs (WeasyPrint) set Chinese in Debian's WenQuanYi Micro Hei.
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } || \
 	  echo "Chromium is not installed and cannot be installed here: browser tests will be skipped."
+	@fc-list 2>/dev/null | grep -q "WenQuanYi Micro Hei" || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null) ; } || \
+	  echo "fonts-wqy-microhei is not installed and cannot be installed here: PDFs will lack Chinese glyphs."
 
 test: install messages browser
 	DJANGO_SETTINGS_MODULE=zhibao.settings.test $(PY) -m pytest $(PYTEST_ARGS)

@@ -31,6 +31,8 @@ SUPERVISOR = REVIEWER | {
     "merchants.view_rate",
     "policies.view_invoice",
     "ledger.view_entry",
+    # Their insurer's monthly bordereaux, to download (R-BDX-1).
+    "reports.view_bordereau",
 }
 SERVICE_STAFF = frozenset(
     {

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.services import version
-from kernel.errors import Conflict, DomainError
+from kernel.errors import DomainError, stale_page
 
 from .scoping import actor_for
 
@@ -165,10 +165,7 @@ class ObjectActionsMixin:
         with transaction.atomic():
             current = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
             if self.version_of(current) != data["seen"]:
-                raise Conflict(
-                    _("This page is out of date: the record changed since you opened it. Reload and try again."),
-                    code="stale_page",
-                )
+                raise stale_page()
             return action.run(current, actor, request, data)
 
     def render_action(self, request, obj, action, form, status=200):

@@ -20,7 +20,7 @@ from django.utils import timezone  # noqa: E402
 
 from zhibao.celery import app as celery_app  # noqa: E402
 
-from . import ingest, load, scale  # noqa: E402
+from . import bordereaux, ingest, load, scale  # noqa: E402
 from . import world as bench_world  # noqa: E402
 from .servers import CeleryWorker, Gunicorn, Receiver  # noqa: E402
 
@@ -30,6 +30,7 @@ TARGETS = {
     "api_ratio": (">=", 0.35),
     "queue_scale": ("<=", 1.5),
     "deadlines_scale": ("<=", 1.5),
+    "bordereaux_rss_mib": ("<=", 200),
 }
 
 
@@ -40,11 +41,12 @@ def main():
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of ingest and of wrk")
     parser.add_argument("--renders", type=int, default=9, help="renders of each page at each size")
-    parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale")
+    parser.add_argument("--bordereau-claims", type=int, default=1_000_000, help="claims in the bordereaux' month")
+    parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale,bordereaux")
     args = parser.parse_args()
     # Each ingest round sends whole calls of 1000.
     args.orders -= args.orders % (args.rounds * ingest.BATCH)
-    phases = set(filter(None, args.only.split(","))) or {"ingest", "api", "scale"}
+    phases = set(filter(None, args.only.split(","))) or {"ingest", "api", "scale", "bordereaux"}
     started = time.perf_counter()
     logs = Path(tempfile.mkdtemp(prefix="zhibao-bench-"))
     results, rows = {}, []
@@ -55,6 +57,8 @@ def main():
         attempt("servers", rows, results, run_loads, phases, args, logs, rows, results)
     if "scale" in phases:
         attempt("scale", rows, results, run_scale, args.claims, args.renders, rows)
+    if "bordereaux" in phases:
+        attempt("bordereaux", rows, results, run_bordereaux, args.bordereau_claims, rows)
     rows.append(("bench wall time", f"{time.perf_counter() - started:.0f} s", "logs in " + str(logs)))
     for name, (op, target) in TARGETS.items():
         if name in results:
@@ -149,6 +153,14 @@ def run_scale(claims, rounds, rows):
     finally:
         for size in sizes:
             size.stop()
+
+
+def run_bordereaux(claims, rows):
+    """R-BDX-1's memory and time, in a database of its own."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE DATABASE bench_bordereaux")
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    return bordereaux.run(claims, f"{base}/bench_bordereaux", rows)
 
 
 def print_table(rows):

@@ -67,6 +67,14 @@ def transition_refused(obj: Model, action: str | Promise, state: str | Promise) 
     )
 
 
+def stale_page() -> Conflict:
+    """A page older than the record it acts on: refused rather than overwrite a newer decision."""
+    return Conflict(
+        _("This page is out of date: the record changed since you opened it. Reload and try again."),
+        code="stale_page",
+    )
+
+
 class UnsupportedMedia(DomainError):
     status = 415
     code = "unsupported_media_type"

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from reports import portal as statements
+
 from .views import auth, claims, feedback, money, shop
 
 app_name = "portal"
@@ -22,6 +24,8 @@ urlpatterns = [
     path("policies/<str:policy_no>/", money.policy_detail, name="policy"),
     path("policies/<str:policy_no>/report/", money.report_policy_buyer, name="report_policy_buyer"),
     path("ledger/", money.ledger, name="ledger"),
+    path("statements/", statements.statement, name="statement"),
+    path("statements/pdf/", statements.statement_pdf, name="statement_pdf"),
     path("invoices/", money.invoice_list, name="invoices"),
     path("invoices/new/", money.invoice_request, name="invoice_request"),
     path("invoices/<str:invoice_no>/", money.invoice_detail, name="invoice"),

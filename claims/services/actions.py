@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import version
 from kernel.actors import Actor, require
-from kernel.errors import Conflict, NotFound, RuleViolation
+from kernel.errors import NotFound, RuleViolation, stale_page
 
 from ..models import Claim
 from ..workflow import TRANSITIONS
@@ -45,10 +45,7 @@ def acting(
     with transaction.atomic():
         current = locked(claim)
         if seen is not None and version(current, current.status) != seen:
-            raise Conflict(
-                _("This page is out of date: the record changed since you opened it. Reload and try again."),
-                code="stale_page",
-            )
+            raise stale_page()
         yield current, now_or(now)
 
 

@@ -2,6 +2,8 @@
 
 from django.urls import re_path
 
+from reports import api as bordereaux
+
 from .views import buyer_reports, claims, evidence, feedback, orders, policies, refund_requests
 
 app_name = "api"
@@ -35,4 +37,5 @@ urlpatterns = [
     route(CLAIM + "/notes", feedback.NotesView, "notes"),
     route(CLAIM + "/satisfaction", feedback.SatisfactionView, "satisfaction"),
     route("buyer-reports", buyer_reports.BuyerReportsView, "buyer-reports"),
+    *bordereaux.urlpatterns,
 ]

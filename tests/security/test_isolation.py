@@ -32,6 +32,8 @@ from merchants import services as merchants
 from merchants.models import ShopChange
 from notices.models import Notice
 from policies import services as policies
+from reports.periods import Period
+from reports.services import make_bordereaux
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +113,12 @@ class TenantA:
             now=now,
         )
         merchants.update_shop_details(world.shop, world.staff, return_phone="13912345678", now=now)
+        month = Period.of(now)
+        [self.bordereau] = [
+            b
+            for b in make_bordereaux(month, now=month.ends_at + dt.timedelta(days=1))
+            if b.insurer_id == world.insurer.pk and b.kind == "claims"
+        ]
         self.enrolment = world.enrolment
         sign_in = {
             "username": world.merchant_user.username,
@@ -140,6 +148,7 @@ class TenantA:
             "policies.policy": self.paid.policy,
             "policies.invoice": self.invoice,
             "ledger.entry": Entry.objects.filter(claim=self.paid).first(),
+            "reports.bordereau": self.bordereau,
             "notices.notice": Notice.objects.filter(shop=world.shop).first(),
             "integrations.apiclient": self.client,
             "integrations.webhookdelivery": WebhookDelivery.objects.filter(client=self.client).first(),
@@ -224,7 +233,7 @@ PARAMS = {
     "invoice_no": lambda t, r: t.invoice.invoice_no,
     "pk": lambda t, r: t.disputed.evidence.first().pk if "evidence" in r.route else t.enrolment.pk,
     "object_id": lambda t, r: {**t.objects, **t.shared}[admin_model(r)].pk,
-    "id": lambda t, r: t.objects["auth.user"].pk,
+    "id": lambda t, r: (t.bordereau if "bordereaux" in r.route else t.objects["auth.user"]).pk,
     "content_type_id": None,  # admin:view_on_site, built per model below
     "action": None,  # each object action of the model's admin, below
     "app_label": None,  # every app's index, below
@@ -338,7 +347,7 @@ def test_api_objects_of_another_tenant_are_404_to_every_role(world, tenant):
 def test_api_lists_never_show_another_tenants_objects(world, tenant):
     cases = 0
     for label, http in api_viewers(world).items():
-        for path in ("/api/v1/claims", "/api/v1/policies", "/api/v1/refund-requests"):
+        for path in ("/api/v1/claims", "/api/v1/policies", "/api/v1/refund-requests", "/api/v1/bordereaux"):
             for query in ("", f"?sub_order_id={tenant.paid.sub_order.sub_order_id}", "?limit=500"):
                 response = http.get(path + query)
                 cases += 1

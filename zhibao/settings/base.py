@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "notices",
     "integrations",
     "pricing",
+    "reports",
     "portal",
     "ops",
 ]
@@ -241,6 +242,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {"task": "integrations.tasks.purge_idempotency_records", "schedule": 3600.0},
     # R-RATE-1: monthly repricing, 03:00 Shanghai on the 1st.
     "recompute-rates": {"task": "pricing.tasks.recompute_rates", "schedule": crontab(minute=0, hour=3, day_of_month=1)},
+    # R-BDX-1: the bordereaux of the month just closed, 04:00 Shanghai on the 1st.
+    "make-bordereaux": {"task": "reports.tasks.make_bordereaux", "schedule": crontab(minute=0, hour=4, day_of_month=1)},
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -264,6 +267,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "ENUM_NAME_OVERRIDES": {
         "DecisionOutcomeEnum": "claims.choices.Outcome",
+        "BordereauKindEnum": "reports.models.BordereauKind",
+        "KindEnum": "claims.choices.Kind",
         "RatingSourceEnum": "claims.feedback.RatingSource",
     },
     "PREPROCESSING_HOOKS": ["integrations.api.schema.contract_paths"],
