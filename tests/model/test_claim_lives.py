@@ -3,7 +3,7 @@ invariants checked after every step (tests/model/lives.py, tests/model/invariant
 
 `make test` runs it with a fixed seed (derandomize) and budget; `make soak` runs many more
 examples with a random seed it prints (pytest's --hypothesis-seed), to be replayed with
-`make soak SEED=…`."""
+`make soak SEED=…`. MODEL_TRACE=1 prints each step and each request with its answer."""
 
 import os
 
@@ -15,7 +15,7 @@ from .lives import ClaimLives
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = int(os.environ.get("MODEL_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("MODEL_EXAMPLES", "28"))
 STEPS = int(os.environ.get("MODEL_STEPS", "35"))
 SOAK = bool(os.environ.get("MODEL_SOAK"))
 

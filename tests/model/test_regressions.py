@@ -12,6 +12,7 @@ from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.figures import service_figures
 from integrations.models import WebhookDelivery
+from kernel.errors import DomainError
 from notices.models import Audience, Notice
 from tests.api.conftest import make_api
 
@@ -71,3 +72,14 @@ def test_r_kpi_1_an_undecided_claim_past_its_sla_counts_against_compliance(world
     [row] = service_figures(world.now - dt.timedelta(days=1), world.now + dt.timedelta(days=3), group="insurer")
     assert claim.review_due_at < world.now + dt.timedelta(hours=48)
     assert row["sla_compliance"] == 0
+
+
+@pytest.mark.xfail(reason="issue 13 item 5: deadlines are enforced only by the sweeper", strict=True)
+def test_r_ret_2_a_tracking_number_past_its_deadline_is_refused_before_the_sweep(world):
+    """Found by the state machine: an approved return claim, the clock 20 h past its 168 h
+    tracking deadline, the sweeper not yet run: the tracking number is accepted and the claim
+    moves to return_in_transit."""
+    claim = world.in_state(S.AWAITING_RETURN)
+    late = claim.return_due_at + dt.timedelta(hours=20)
+    with pytest.raises(DomainError):
+        claims.record_return_shipment(claim, world.platform, carrier="SF", tracking_number="SF77", now=late)
