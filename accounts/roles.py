@@ -20,6 +20,8 @@ REVIEWER = frozenset(
         "backoffice.view_figures",
         "claims.view_claim",
         "notices.view_notice",
+        # R-AUD-1: the daily roots sent to clients, to compare with theirs.
+        "audit.view_dailyroot",
     }
 )
 SUPERVISOR = REVIEWER | {
@@ -31,6 +33,7 @@ SUPERVISOR = REVIEWER | {
     "merchants.view_rate",
     "policies.view_invoice",
     "ledger.view_entry",
+    "payments.view_payoutattempt",
     # Their insurer's monthly bordereaux, to download (R-BDX-1).
     "reports.view_bordereau",
 }
@@ -66,11 +69,22 @@ SERVICE_STAFF = frozenset(
         "audit.view_transitionlog",
         # Every masked value someone saw in full (audit.masking).
         "audit.view_disclosure",
+        # R-AUD-1 / R-AUD-2: the daily roots, each chain's head and when it was last verified, and
+        # every evidence pack handed out.
+        "audit.view_dailyroot",
+        "audit.view_chainhead",
+        "audit.view_packdownload",
         # The webhook delivery log (re-send) and the integration clients (revoke a key).
         "integrations.view_webhookdelivery",
         "integrations.change_webhookdelivery",
         "integrations.view_apiclient",
         "integrations.change_apiclient",
+        # R-PAY-6: refused transfers and their retry; R-PAY-7: the days and their mismatches.
+        "payments.view_payoutattempt",
+        "payments.retry_payouts",
+        "payments.view_reconciliationday",
+        "payments.view_mismatch",
+        "payments.resolve_mismatches",
     }
 )
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

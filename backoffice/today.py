@@ -8,6 +8,8 @@ from claims.models import Appeal, Claim, MerchantReport, ReceiptDispute
 from integrations.models import WebhookDelivery
 from merchants.choices import EnrolmentStatus
 from merchants.models import Enrolment
+from payments.models import PayoutAttempt
+from payments.services.reconciliation import unreconciled_days
 from policies.choices import InvoiceStatus
 from policies.models import Invoice
 
@@ -97,6 +99,16 @@ def cards(request):
         failed = WebhookDelivery.objects.filter(failed_at__isnull=False).count()
         deliveries = reverse("admin:integrations_webhookdelivery_changelist") + "?state=failed"
         result.append(_card("webhooks", _("Webhook deliveries given up"), failed, deliveries, "danger"))
+    if user.has_perm("payments.retry_payouts"):
+        refused = reverse("admin:payments_payoutattempt_changelist") + "?status__exact=refused"
+        count = PayoutAttempt.objects.for_actor(actor).awaiting_fix().count()
+        result.append(_card("payouts_refused", _("Payouts refused by Alipay"), count, refused, "danger"))
+        owed = Claim.objects.for_actor(actor).filter(flags__code=Flag.ALLOWANCE_OWED)
+        url = reverse("admin:claims_claim_changelist") + f"?flag={Flag.ALLOWANCE_OWED}"
+        result.append(_card("allowances_owed", _("Shipping allowances owed"), owed.count(), url, "warn"))
+    if user.has_perm("payments.view_reconciliationday"):
+        days = reverse("admin:payments_reconciliationday_changelist") + "?reconciled_at__isempty=1"
+        result.append(_card("unreconciled", _("Days not reconciled"), unreconciled_days().count(), days, "danger"))
     if user.has_perm("backoffice.view_figures"):
         result.append(_card("figures", _("Service figures"), "→", reverse("admin:figures")))
     if user.has_perm("ledger.view_entry"):

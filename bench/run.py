@@ -20,7 +20,7 @@ from django.utils import timezone  # noqa: E402
 
 from zhibao.celery import app as celery_app  # noqa: E402
 
-from . import bordereaux, ingest, load, scale  # noqa: E402
+from . import bordereaux, ingest, load, pack, scale  # noqa: E402
 from . import world as bench_world  # noqa: E402
 from .servers import CeleryWorker, Gunicorn, Receiver  # noqa: E402
 
@@ -31,6 +31,7 @@ TARGETS = {
     "queue_scale": ("<=", 1.5),
     "deadlines_scale": ("<=", 1.5),
     "bordereaux_rss_mib": ("<=", 200),
+    "pack_rss_mib": ("<=", pack.TARGET_MIB),
 }
 
 
@@ -42,11 +43,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of ingest and of wrk")
     parser.add_argument("--renders", type=int, default=9, help="renders of each page at each size")
     parser.add_argument("--bordereau-claims", type=int, default=1_000_000, help="claims in the bordereaux' month")
-    parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale,bordereaux")
+    parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale,bordereaux,pack")
     args = parser.parse_args()
     # Each ingest round sends whole calls of 1000.
     args.orders -= args.orders % (args.rounds * ingest.BATCH)
-    phases = set(filter(None, args.only.split(","))) or {"ingest", "api", "scale", "bordereaux"}
+    phases = set(filter(None, args.only.split(","))) or {"ingest", "api", "scale", "bordereaux", "pack"}
     started = time.perf_counter()
     logs = Path(tempfile.mkdtemp(prefix="zhibao-bench-"))
     results, rows = {}, []
@@ -59,6 +60,8 @@ def main():
         attempt("scale", rows, results, run_scale, args.claims, args.renders, rows)
     if "bordereaux" in phases:
         attempt("bordereaux", rows, results, run_bordereaux, args.bordereau_claims, rows)
+    if "pack" in phases:
+        attempt("pack", rows, results, pack.run, rows)
     rows.append(("bench wall time", f"{time.perf_counter() - started:.0f} s", "logs in " + str(logs)))
     for name, (op, target) in TARGETS.items():
         if name in results:

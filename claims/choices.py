@@ -62,6 +62,8 @@ class Flag(models.TextChoices):
     TRACKING_REUSED = "tracking_reused", _("Tracking number reused")
     MERCHANT_REPORTED = "merchant_reported", _("Reported by merchant")
     REFUND_OVERDUE = "refund_overdue", _("Refund overdue")
+    PAYOUT_FAILED = "payout_failed", _("Payout refused by the provider")
+    ALLOWANCE_OWED = "allowance_owed", _("Shipping allowance owed (no buyer account)")
 
 
 class ReceiptRejection(models.TextChoices):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AppendOnlyModel
+from audit.models import AppendOnlyModel, Chained
 from kernel.actors import Channel, Role
 
 NOTE_MAX_LENGTH = 2000
@@ -29,7 +29,7 @@ class Written(AppendOnlyModel):
         abstract = True
 
 
-class ClaimNote(Written):
+class ClaimNote(Chained, Written):
     """R-NOTE-2: an internal note by insurer or service staff; never shown to merchants or buyers."""
 
     claim = models.ForeignKey("claims.Claim", on_delete=models.PROTECT, related_name="notes")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from audit.masking import masked
-from audit.models import AppendOnlyModel
+from audit.models import AppendOnlyModel, Chained
 from kernel.money import MoneyField
 
 from .choices import (
@@ -409,7 +409,7 @@ def evidence_path(instance, filename):
     return f"evidence/{instance.claim.claim_id}/{secrets.token_hex(16)}{instance.extension}"
 
 
-class Evidence(models.Model):
+class Evidence(Chained, models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="evidence")
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
@@ -449,7 +449,7 @@ class ImageFingerprint(models.Model):
         return f"{self.evidence_id}:{self.band}={self.value}"
 
 
-class Decision(AppendOnlyModel):
+class Decision(Chained, AppendOnlyModel):
     """Every decision on a claim, automatic, by a reviewer, or changed on appeal (R-REV-3)."""
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="decisions")

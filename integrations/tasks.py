@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import idempotency, webhooks
+from . import idempotency, roots, webhooks
 
 
 @shared_task(acks_late=True)
@@ -19,3 +19,10 @@ def send_due_webhooks():
 @shared_task(acks_late=True)
 def purge_idempotency_records():
     return idempotency.purge()
+
+
+@shared_task(acks_late=True)
+def publish_daily_root():
+    """R-AUD-1: yesterday's root (Asia/Shanghai), made and sent to insurer and platform clients."""
+    root, _deliveries = roots.publish_daily_root()
+    return root.root

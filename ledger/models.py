@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AppendOnlyModel, AppendOnlyQuerySet
+from audit.models import AppendOnlyModel, AppendOnlyQuerySet, Chained
 from kernel.money import MoneyField
 from kernel.querysets import ScopedQuerySet
 
@@ -21,7 +21,7 @@ class EntryQuerySet(AppendOnlyQuerySet, ScopedQuerySet):  # type: ignore[overrid
     pass
 
 
-class Entry(AppendOnlyModel):
+class Entry(Chained, AppendOnlyModel):
     """One movement of money or points (R-PAY-4). Never edited: a correction is a new entry.
 
     The unique constraints are what make a second payout, premium or points grant impossible,

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from audit.models import ChainLink
 from kernel.errors import Conflict
 
 from .models import Entry, EntryKind
@@ -55,7 +56,10 @@ def post_many(entries: Iterable[Entry]) -> list[Entry]:
     """Write entries in one statement, all or none: one the constraints forbid raises Conflict."""
     try:
         with transaction.atomic():
-            return Entry.objects.bulk_create(entries)
+            created = Entry.objects.bulk_create(entries)
+            # R-AUD-1: bulk_create skips save(), so the entries join their chains here.
+            ChainLink.objects.append(created)
+            return created
     except IntegrityError as exc:
         raise Conflict("This movement is already in the ledger.", code="already_recorded") from exc
 

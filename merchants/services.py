@@ -13,6 +13,7 @@ from audit.services import apply_transition, record_transition
 from catalogue.models import Insurer, Plan
 from kernel.actors import Actor, require
 from kernel.errors import Conflict, RuleViolation
+from kernel.tasks import enqueue
 from kernel.timeutil import SHANGHAI
 
 from .choices import COVERING_STATUSES, RateSource
@@ -284,4 +285,7 @@ def update_shop_details(
             )
             for f, (old, new) in changed.items()
         )
+    if "payout_account" in changed:
+        # R-PAY-6: a corrected account pays again what the provider refused (payments, by name).
+        enqueue("payments.tasks.retry_refused_payouts", shop.pk)
     return changed

@@ -14,6 +14,7 @@ urlpatterns = [
     path("claims/", claims.claim_list, name="claims"),
     path("claims/<str:claim_id>/", claims.claim_detail, name="claim"),
     path("claims/<str:claim_id>/evidence/<int:pk>/", claims.evidence_file, name="evidence"),
+    path("claims/<str:claim_id>/evidence-pack/", claims.evidence_pack, name="evidence_pack"),
     path("claims/<str:claim_id>/remind/", claims.remind_buyer, name="remind_buyer"),
     path("claims/<str:claim_id>/receipt/confirm/", claims.confirm_receipt, name="confirm_receipt"),
     path("claims/<str:claim_id>/receipt/reject/", claims.reject_receipt, name="reject_receipt"),

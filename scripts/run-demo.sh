@@ -9,7 +9,13 @@ mkdir -p var/log
 WORKER=$!
 "$CELERY" -A zhibao beat -l info -s var/celerybeat-schedule >var/log/beat.log 2>&1 &
 BEAT=$!
-trap 'kill $WORKER $BEAT 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+# The stand-in of Alipay's gateway (R-PAY-6), unless ALIPAY_GATEWAY_URL points at a real one.
+GATEWAY=
+if [ -z "${ALIPAY_GATEWAY_URL:-}" ]; then
+  "$PY" manage.py run_payment_gateway >var/log/payment-gateway.log 2>&1 &
+  GATEWAY=$!
+fi
+trap 'kill $WORKER $BEAT $GATEWAY 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 
 cat <<MSG
 
@@ -19,6 +25,7 @@ cat <<MSG
     Integration API docs:                              http://127.0.0.1:$PORT/api/docs/
   Every demo password is: zhibao-demo-2026
   Celery worker and beat logs: var/log/worker.log, var/log/beat.log
+  Payment gateway stand-in log: var/log/payment-gateway.log
   Stop with Ctrl-C.
 
 MSG

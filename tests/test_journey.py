@@ -23,9 +23,9 @@ def test_return_refund_journey_pays_merchant_once_and_buyer_allowance(world, dja
     claims.add_evidence(claim, Side.MERCHANT, image_upload(pattern=3), world.merchant, now=world.now)
     claims.confirm_receipt(claim, world.merchant, now=world.now)
     with django_capture_on_commit_callbacks(execute=True):
-        claims.complete_refund(claim, world.platform, now=world.now)
+        claims.complete_refund(claim, world.platform, now=world.now, buyer_payout_account="buyer-1@alipay.example")
     claim.refresh_from_db()
-    assert claim.status == "paid"
+    assert claim.status == "paid"  # R-PAY-6: the stand-in gateway confirmed both transfers
     assert claim.payout_amount == Decimal("199.00")
     assert claim.shipping_allowance == Decimal("10.00")
     kinds = sorted(Entry.objects.filter(claim=claim).values_list("kind", flat=True))

@@ -60,13 +60,13 @@ def test_r_pay_4_every_movement_is_linked_to_its_policy_and_claim(world):
     claim = world.approved(kind="return_refund", paid="150.00")
     claims.record_return_shipment(claim, world.platform, carrier="SF", tracking_number="SF9", now=world.now)
     claims.confirm_receipt(claim, world.merchant, now=world.now)
-    claims.complete_refund(claim, world.platform, now=world.now)
+    claims.complete_refund(claim, world.platform, now=world.now, buyer_payout_account="buyer-1@alipay.example")
     claims.pay_out(claim.pk, now=world.now)
     rows = sorted(Entry.objects.filter(policy_id=claim.policy_id).values_list("kind", "amount", "claim_id", "payee"))
     assert rows == [
         ("claim_paid", Decimal("150.00"), claim.pk, world.shop.payout_account),
         ("premium_charged", Decimal("2.25"), None, ""),
-        ("shipping_allowance_paid", Decimal("10.00"), claim.pk, "buyer-1"),
+        ("shipping_allowance_paid", Decimal("10.00"), claim.pk, "buyer-1@alipay.example"),
     ]
 
 
@@ -136,9 +136,9 @@ def test_r_pay_5_the_refund_completed_event_twice_pays_the_allowance_once(world,
     claims.record_return_shipment(claim, world.platform, carrier="SF", tracking_number="SF7", now=world.now)
     claims.confirm_receipt(claim, world.merchant, now=world.now)
     with django_capture_on_commit_callbacks(execute=True):
-        claims.complete_refund(claim, world.platform, now=world.now)
+        claims.complete_refund(claim, world.platform, now=world.now, buyer_payout_account="buyer-1@alipay.example")
     with pytest.raises(TransitionRefused):
-        claims.complete_refund(claim, world.platform, now=world.now)
+        claims.complete_refund(claim, world.platform, now=world.now, buyer_payout_account="buyer-1@alipay.example")
     kinds = sorted(Entry.objects.filter(claim=claim).values_list("kind", flat=True))
     assert kinds == ["claim_paid", "shipping_allowance_paid"]
 

@@ -47,7 +47,7 @@ def settle(world, claim):
         )
         claims.mark_delivered(claim, world.platform, now=world.now)
         claims.confirm_receipt(claim, world.merchant_for(claim), now=world.now)
-    claims.complete_refund(claim, world.platform, now=world.now)
+    claims.complete_refund(claim, world.platform, now=world.now, buyer_payout_account=world.buyer_account(claim))
     claims.pay_out(claim.pk, now=world.now)
     claim.refresh_from_db()
     return claim
@@ -148,15 +148,78 @@ def test_r_pay_2_merchant_is_paid_the_partially_approved_amount(world):
 # -- R-PAY-3 -------------------------------------------------------------------------------
 
 
-def test_r_pay_3_return_refund_pays_the_buyer_the_shipping_allowance_at_refund_time(world):
+def test_r_pay_3_r_pay_6_the_allowance_is_its_own_transfer_to_the_buyers_account(world):
     claim = world.in_state(S.REFUND_DUE, kind="return_refund")
 
-    claims.complete_refund(claim, world.platform, now=world.now + hours(2))
-
+    claims.complete_refund(claim, world.platform, now=world.now + hours(2), buyer_payout_account="13800000000")
     claim.refresh_from_db()
     assert claim.shipping_allowance == ALLOWANCE
+    transfer = claim.payout_attempts.get(kind="shipping_allowance")
+    assert (transfer.payee, transfer.amount, transfer.status) == ("13800000000", ALLOWANCE, "created")
+    assert "shipping_allowance_paid" not in entries(claim)  # nothing is paid before the provider says so
+
+    claims.pay_out(claim.pk, now=world.now + hours(2))
     allowance = entries(claim)["shipping_allowance_paid"]
-    assert (allowance.amount, allowance.payee, allowance.created_at) == (ALLOWANCE, "buyer-1", world.now + hours(2))
+    assert (allowance.amount, allowance.payee) == (ALLOWANCE, "13800000000")
+    assert allowance.memo == transfer.out_biz_no
+
+
+def test_r_pay_6_without_a_buyer_account_the_allowance_is_owed_and_staff_see_it(world):
+    claim = world.in_state(S.REFUND_DUE, kind="return_refund")
+
+    claims.complete_refund(claim, world.platform, now=world.now)
+    assert claims.pay_out(claim.pk, now=world.now) is True  # the merchant is paid all the same
+
+    claim.refresh_from_db()
+    assert "shipping_allowance_paid" not in entries(claim)
+    assert not claim.payout_attempts.filter(kind="shipping_allowance").exists()
+    assert "allowance_owed" in claims.flag_codes(claim)
+
+
+def test_r_pay_6_a_malformed_buyer_account_is_refused_and_nothing_changes(world):
+    claim = world.in_state(S.REFUND_DUE, kind="return_refund")
+
+    with pytest.raises(RuleViolation) as refused:
+        claims.complete_refund(claim, world.platform, now=world.now, buyer_payout_account="not an account!")
+
+    assert refused.value.code == "invalid_payout_account"
+    assert "buyer_payout_account" in refused.value.fields
+    claim.refresh_from_db()
+    assert claim.status == S.REFUND_DUE and not claim.payout_attempts.exists()
+
+
+def test_r_pay_6_the_claim_is_paid_only_when_the_provider_confirms(world):
+    claim = world.in_state(S.REFUND_DUE)
+    world.shop.payout_account = "alipay-shop-a-timeout"
+    world.shop.save()
+
+    claims.complete_refund(claim, world.platform, now=world.now)
+    assert claims.pay_out(claim.pk, now=world.now) is False  # the answer never came: unknown
+    claim.refresh_from_db()
+    assert claim.status == S.REFUNDED and "claim_paid" not in entries(claim)
+
+    # The sweep queries the transfer by its out_biz_no: made, so the claim is paid now.
+    claims.process_deadlines(world.now + hours(1))
+    claim.refresh_from_db()
+    assert claim.status == S.PAID
+    assert entries(claim)["claim_paid"].payee == "alipay-shop-a-timeout"
+    assert claim.payout_attempts.count() == 1
+
+
+def test_r_pay_6_a_refused_payout_flags_it_and_tells_the_merchant_what_to_fix(world):
+    claim = world.in_state(S.REFUND_DUE)
+    world.shop.payout_account = "alipay-shop-a-frozen"
+    world.shop.save()
+
+    claims.complete_refund(claim, world.platform, now=world.now)
+    assert claims.pay_out(claim.pk, now=world.now) is False
+
+    claim.refresh_from_db()
+    assert claim.status == S.REFUNDED and "payout_failed" in claims.flag_codes(claim)
+    notice = Notice.objects.get(claim=claim, audience="merchant", event_type="payout.failed")
+    assert "refused" in notice.message and "payout account" in notice.message
+    assert notice.data["code"] == "PAYEE_ACCOUNT_STATUS_ERROR"
+    assert "claim_paid" not in entries(claim)
 
 
 def test_r_pay_3_refund_only_pays_no_shipping_allowance(world):

@@ -202,9 +202,19 @@ class World:
                 ),
             ),
             S.REFUND_DUE: (S.AWAITING_RECEIPT, confirm) if kind == "return_refund" else (S.SUBMITTED, approve),
-            S.REFUNDED: (S.REFUND_DUE, lambda claim: claims.complete_refund(claim, platform, now=now)),
+            S.REFUNDED: (
+                S.REFUND_DUE,
+                lambda claim: claims.complete_refund(
+                    claim, platform, now=now, buyer_payout_account=self.buyer_account(claim)
+                ),
+            ),
             S.PAID: (S.REFUNDED, lambda claim: claims.pay_out(claim.pk, now=now)),
         }
+
+    @staticmethod
+    def buyer_account(claim):
+        """The buyer's Alipay account the platform names on refund-completed (R-PAY-6): here, its id."""
+        return claim.buyer.buyer_id
 
     def reject_parcel(self, claim, reason_code="empty_parcel"):
         """R-RET-3: the merchant's photo of the parcel as received, then its rejection."""

@@ -3,12 +3,17 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from backoffice.packs import evidence_pack
+
 # Swagger UI draws its icons as data: images; nothing else on the page needs more than 'self'.
 api_docs = csp_update({"img-src": ["data:"]})(
     SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="integrations/swagger_ui.html")
 )
 
 urlpatterns = [
+    path(
+        "admin/claims/claim/<int:pk>/evidence-pack/", admin.site.admin_view(evidence_pack), name="admin-evidence-pack"
+    ),
     path("admin/", admin.site.urls),
     path("portal/", include("portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

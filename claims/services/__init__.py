@@ -7,8 +7,9 @@ from .actions import get_claim_for
 from .appeals import appeal, resolve_appeal
 from .deadlines import process_deadlines
 from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence
-from .money import complete_refund, pay_out, record_finding
+from .money import complete_refund, record_finding
 from .notices import STAFF_AUDIENCES, return_address
+from .payouts import pay_out, settle_payout
 from .returns import (
     confirm_receipt,
     mark_delivered,
@@ -59,5 +60,6 @@ __all__ = [
     "review_report",
     "routing_failure",
     "set_buyer_eligibility",
+    "settle_payout",
     "submit_refund_request",
 ]

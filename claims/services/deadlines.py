@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 
 from kernel.actors import Actor
 from notices.models import Audience
+from payments.services import attempts as payouts
 from policies import services as policy_services
 
 from ..choices import Flag
 from ..models import Claim
 from .abuse import raise_flag
 from .actions import now_or
-from .money import pay_out
 from .notices import STAFF_AUDIENCES, notify
 from .returns import confirm_receipt, time_out_return
 from .review import time_out_evidence
@@ -45,9 +45,8 @@ def process_deadlines(now: dt.datetime | None = None, *, batch: int = 500) -> di
         "policies_expired": policy_services.expire_policies(now, batch),
         "invoices_late": policy_services.flag_late_invoices(now, batch),
     }
-    # Payouts whose task was lost (a worker died before it ran) are retried here; pay_out is idempotent.
-    pending = list(Claim.objects.payout_pending(now - dt.timedelta(minutes=2)).values_list("pk", flat=True)[:batch])
-    counts["payouts_retried"] = sum(pay_out(pk, now=now) for pk in pending)
+    # R-PAY-6: transfers whose task was lost are sent, unknown outcomes queried (payments' sweep).
+    counts["payouts_retried"] = payouts.check_due(now=now, batch=batch)
     return counts
 
 

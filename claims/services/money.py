@@ -1,4 +1,4 @@
-"""Money (domain.md §8): the refund, the payout to the merchant, and the points a merchant owes."""
+"""Money (domain.md §8): the refund (its transfers: .payouts) and the points a merchant owes."""
 
 import datetime as dt
 from decimal import Decimal
@@ -8,78 +8,34 @@ from django.utils.translation import gettext as _
 
 from kernel.actors import Actor
 from kernel.errors import Conflict, RuleViolation
-from kernel.tasks import enqueue
 from ledger import services as ledger
 from ledger.models import EntryKind
-from policies import services as policy_services
+from payments.services import attempts
 
-from ..choices import ClaimStatus as S
 from ..choices import FindingKind, Kind
 from ..models import Claim, NonPerformanceFinding
-from .actions import acting, now_or, require_text
+from .actions import acting, require_text
 from .notices import STAFF_AUDIENCES, move, notify
+from .payouts import start_payouts
 
 
 def complete_refund(
-    claim: Claim, actor: Actor, *, at: dt.datetime | None = None, now: dt.datetime | None = None
+    claim: Claim,
+    actor: Actor,
+    *,
+    at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    buyer_payout_account: str | None = None,
 ) -> Claim:
-    """R-PAY-1: the merchant refunded the buyer; R-PAY-3: the buyer's shipping allowance is paid
-    now; the payout to the merchant follows from a task once this commits."""
+    """R-PAY-1: the merchant refunded the buyer. R-PAY-6: the merchant's payout and, for a
+    return_refund, the buyer's allowance (R-PAY-3) become transfer attempts in this transaction;
+    a malformed buyer account is refused before anything changes."""
+    account = attempts.clean_account(buyer_payout_account, "buyer_payout_account") if buyer_payout_account else ""
     with acting(claim, actor, "complete_refund", now) as (claim, now):
         allowance = claim.policy.return_shipping_allowance if claim.kind == Kind.RETURN_REFUND else Decimal("0.00")
         move(claim, "complete_refund", actor, at=now, shipping_allowance=allowance)
-        if allowance:
-            ledger.post(
-                EntryKind.SHIPPING_ALLOWANCE_PAID,
-                amount=allowance,
-                shop_id=claim.shop_id,
-                insurer_id=claim.insurer_id,
-                plan_id=claim.plan_id,
-                policy_id=claim.policy_id,
-                claim_id=claim.pk,
-                payee=claim.buyer.buyer_id,
-                at=now,
-            )
-        enqueue("claims.tasks.pay_out", claim.pk)
+        start_payouts(claim, allowance, account, now=now)
         return claim
-
-
-def pay_out(claim_id: int, *, now: dt.datetime | None = None) -> bool:
-    """R-PAY-5: pay the merchant once. The ledger's unique (claim, claim_paid) and the state
-    check under a row lock make retries, duplicates and crashed workers harmless. A task's entry
-    point, by id: a claim gone or no longer refunded is answered False, not refused."""
-    now = now_or(now)
-    actor = Actor.system("payout")
-    with transaction.atomic():
-        claim = (
-            Claim.objects.select_for_update(of=("self",))
-            .select_related("shop", "policy", "refund_request")
-            .filter(pk=claim_id)
-            .first()
-        )
-        if claim is None or claim.status != S.REFUNDED:
-            return False
-        ledger.post(
-            EntryKind.CLAIM_PAID,
-            amount=claim.payout_amount,
-            shop_id=claim.shop_id,
-            insurer_id=claim.insurer_id,
-            plan_id=claim.plan_id,
-            policy_id=claim.policy_id,
-            claim_id=claim.pk,
-            payee=claim.shop.payout_account,
-            at=now,
-        )
-        move(claim, "mark_paid", actor, at=now)
-        policy_services.mark_claim_paid(claim.policy_id)
-        notify(
-            claim,
-            "claim.paid",
-            _("Claim %(id)s paid: %(amount)s to the merchant.") % {"id": claim.claim_id, "amount": claim.payout_amount},
-            data={"payout_amount": str(claim.payout_amount)},
-            at=now,
-        )
-    return True
 
 
 def record_finding(

@@ -4,7 +4,7 @@ from django.urls import re_path
 
 from reports import api as bordereaux
 
-from .views import buyer_reports, claims, evidence, feedback, orders, policies, refund_requests
+from .views import buyer_reports, claims, evidence, feedback, orders, packs, policies, refund_requests
 
 app_name = "api"
 
@@ -27,6 +27,7 @@ urlpatterns = [
     route(CLAIM, claims.ClaimDetailView, "claim"),
     route(CLAIM + "/evidence", evidence.EvidenceView, "evidence"),
     route(CLAIM + r"/evidence/(?P<evidence_id>[0-9]{1,18})/file", evidence.EvidenceFileView, "evidence-file"),
+    route(CLAIM + "/evidence-pack", packs.EvidencePackView, "evidence-pack"),
     route(CLAIM + "/return-shipment", claims.ReturnShipmentView, "return-shipment"),
     route(CLAIM + "/delivered", claims.DeliveredView, "delivered"),
     route(CLAIM + "/refund-completed", claims.RefundCompletedView, "refund-completed"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import history
-from claims import services
+from claims import packs, services
 from claims.choices import ReceiptRejection, Side
 from claims.columns import CLAIM_COLUMNS, REFUND_REQUEST_COLUMNS
 from claims.feedback import RatingSource
@@ -20,6 +20,7 @@ from claims.workflow import DEADLINES, is_open, open_actions
 from kernel.errors import DomainError
 from ledger.models import Entry
 from notices.models import Notice
+from payments.models import PayoutAttempt
 
 from ..access import get_scoped_or_404, merchant_required, scoped
 from ..forms import RatingForm, RejectReceiptForm, ReportBuyerForm
@@ -110,6 +111,8 @@ def claim_detail(request, claim_id):
             "appeal": Appeal.objects.filter(claim=claim).first(),
             "reports": claim.reports.all(),
             "payments": scoped(request, Entry).filter(claim=claim),
+            # R-PAY-6: what to fix when the provider refused the payout.
+            "payout_refused": PayoutAttempt.objects.awaiting_fix().filter(claim=claim).first(),
             # R-REV-4: the address as it was sent to the buyer, even if the shop changed it since.
             "sent_address": scoped(request, Notice)
             .filter(claim=claim, event_type="claim.return_address")
@@ -136,6 +139,14 @@ def evidence_file(request, claim_id, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@merchant_required
+def evidence_pack(request, claim_id):
+    """R-AUD-2: the merchant's pack of its own claim (no buyer, no screening, no EXIF)."""
+    claim = _claim(request, claim_id)
+    pack = packs.download_pack(claim, request.actor)
+    return FileResponse(pack.file, content_type="application/zip", as_attachment=True, filename=pack.filename)
 
 
 @require_POST

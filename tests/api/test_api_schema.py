@@ -40,6 +40,7 @@ CONTRACT_ENDPOINTS = {
     ("get", "/api/v1/claims/{claim_id}"),
     ("post", "/api/v1/claims/{claim_id}/evidence"),
     ("get", "/api/v1/claims/{claim_id}/evidence/{evidence_id}/file"),
+    ("get", "/api/v1/claims/{claim_id}/evidence-pack"),
     ("post", "/api/v1/claims/{claim_id}/return-shipment"),
     ("post", "/api/v1/claims/{claim_id}/delivered"),
     ("post", "/api/v1/claims/{claim_id}/refund-completed"),

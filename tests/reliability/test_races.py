@@ -21,6 +21,7 @@ from claims.choices import ClaimStatus as S
 from claims.models import Claim, Decision
 from integrations.services import issue_client
 from ledger.models import Entry, EntryKind
+from payments import tasks as payment_tasks
 from tests.world import World
 
 from .postgres import postgresql_only
@@ -123,21 +124,24 @@ def test_r_pay_5_fifty_receipt_confirmations_at_once_confirm_once(world):
     print(f"\n{ACTORS} at once, receipt confirmation: {dict(outcomes)}")
 
 
-def test_r_pay_5_fifty_refund_completed_reports_at_once_pay_once(world):
+def test_r_pay_5_fifty_refund_completed_reports_at_once_pay_once(world, standin):
     claim = world.in_state(S.REFUND_DUE, kind="return_refund")
     _client, key = issue_client("platform-race")
-    outcomes = assert_one_winner(api_race(key, f"/api/v1/claims/{claim.claim_id}/refund-completed", {}))
+    outcomes = assert_one_winner(
+        api_race(key, f"/api/v1/claims/{claim.claim_id}/refund-completed", {"buyer_payout_account": "buyer-race"})
+    )
     claim.refresh_from_db()
     # The payout task ran once the winner committed (tasks are eager in tests).
     assert claim.status == S.PAID
     assert Entry.objects.filter(claim=claim, kind=EntryKind.SHIPPING_ALLOWANCE_PAID).count() == 1
     assert Entry.objects.filter(claim=claim, kind=EntryKind.CLAIM_PAID).count() == 1
     assert moves(claim, "complete_refund") == 1 and moves(claim, "mark_paid") == 1
+    assert standin.book.transfer_calls == 2  # one transfer per kind reached Alipay
     print(f"\n{ACTORS} at once, refund completed: {dict(outcomes)}")
 
 
-def test_r_pay_5_fifty_payout_jobs_at_once_pay_once(world):
-    with mock.patch.object(tasks.pay_out, "delay"):  # the job is started by hand below, fifty times
+def test_r_pay_5_fifty_payout_jobs_at_once_pay_once(world, standin):
+    with mock.patch.object(payment_tasks.send_payout, "delay"):  # the job is started by hand below, fifty times
         claim = world.in_state(S.REFUNDED)
     assert claim.status == S.REFUNDED
     results = race(lambda i: lambda: tasks.pay_out(claim.pk))
@@ -148,6 +152,7 @@ def test_r_pay_5_fifty_payout_jobs_at_once_pay_once(world):
     payment = Entry.objects.get(claim=claim, kind=EntryKind.CLAIM_PAID)
     assert payment.amount == claim.payout_amount and payment.payee == world.shop.payout_account
     assert moves(claim, "mark_paid") == 1
+    assert standin.book.transfer_calls == 1
     print(f"\n{ACTORS} at once, payout job: {dict(outcomes)}")
 
 

@@ -23,11 +23,14 @@ from integrations import webhooks
 from integrations.models import WebhookDelivery
 from integrations.services import issue_client
 from ledger.models import Entry, EntryKind
+from payments.choices import AttemptStatus
+from payments.models import PayoutAttempt
+from payments.services import attempts as payouts
 from tests.world import World
 from zhibao.celery import app
 
 from .postgres import postgresql_only
-from .workers import Worker, forget_queued_tasks, redis_only, wait_for, worker_database_url
+from .workers import Worker, forget_queued_tasks, redis_only, transfers_for, wait_for, worker_database_url
 
 pytestmark = [redis_only, postgresql_only, pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 
@@ -88,7 +91,7 @@ def real_broker():
     forget_queued_tasks()
 
 
-def test_r_pay_5_payouts_once_and_webhooks_at_least_once_through_killed_workers(receiver, real_broker):
+def test_r_pay_5_payouts_once_and_webhooks_at_least_once_through_killed_workers(receiver, real_broker, standin):
     world = World()
     issue_client("platform-hooks", webhook_url=receiver.url)
     due = [world.in_state(S.REFUND_DUE, buyer=f"fault-buyer-{n}") for n in range(CLAIMS)]
@@ -106,7 +109,8 @@ def test_r_pay_5_payouts_once_and_webhooks_at_least_once_through_killed_workers(
         receiver.holding.clear()
         receiver.release.set()
 
-        # 2. A payout blocks on a row lock the test holds; its worker is killed mid-payout.
+        # 2. A payout blocks on a row lock the test holds: Alipay has made the transfer and the
+        #    worker waits to record it on the claim (R-PAY-6); it is killed between call and answer.
         with psycopg.connect(worker_database_url()) as lock, psycopg.connect(worker_database_url()) as watch:
             lock.execute("SELECT id FROM claims_claim WHERE id = %s FOR UPDATE", [held.pk])
             watch.autocommit = True
@@ -115,15 +119,17 @@ def test_r_pay_5_payouts_once_and_webhooks_at_least_once_through_killed_workers(
             workers[-1].kill()
             lock.rollback()
         assert Claim.objects.get(pk=held.pk).status == S.REFUNDED  # its transaction died with the worker
+        assert PayoutAttempt.objects.get(claim=held).status == AttemptStatus.SENT  # committed before the call
 
-        # 3. A fresh worker picks up what the dead ones held (after the visibility timeout).
+        # 3. A fresh worker picks up what the dead ones held (after the visibility timeout); the
+        #    beat's sweep queries the attempt whose answer was lost, once its answer is overdue.
         workers.append(Worker("w3", **env))
-        wait_for(
-            lambda: Claim.objects.filter(pk__in=[c.pk for c in due], status=S.PAID).count() == CLAIMS,
-            timeout=120,
-            workers=workers[-1:],
-            what="every claim paid",
-        )
+
+        def all_paid():
+            payouts.check_due(now=timezone.now() + payouts.answer_wait() + dt.timedelta(seconds=1))
+            return Claim.objects.filter(pk__in=[c.pk for c in due], status=S.PAID).count() == CLAIMS
+
+        wait_for(all_paid, timeout=120, workers=workers[-1:], what="every claim paid")
         # A send cut off mid-request keeps its lease for two minutes; the beat sweep then sends it.
         webhooks.send_due(now=timezone.now() + webhooks.LEASE + dt.timedelta(seconds=1))
         wait_for(
@@ -138,6 +144,7 @@ def test_r_pay_5_payouts_once_and_webhooks_at_least_once_through_killed_workers(
 
     for claim in due:
         assert Entry.objects.filter(claim=claim, kind=EntryKind.CLAIM_PAID).count() == 1
+        assert len(transfers_for(standin, claim)) == 1  # and Alipay moved the money once
     deliveries = WebhookDelivery.objects.all()
     assert deliveries.count() > CLAIMS * 3
     assert {str(d.event_id) for d in deliveries} <= set(receiver.received)

@@ -90,3 +90,10 @@ def wait_for(condition, *, timeout, workers=(), what="the condition"):
         time.sleep(0.2)
     outputs = "\n".join(worker.output for worker in workers)
     raise AssertionError(f"timed out waiting for {what}\n{outputs}")
+
+
+def transfers_for(standin, claim, kind=None):
+    """The transfers the stand-in gateway made for `claim` (of one kind, if given)."""
+    numbers = set(claim.payout_attempts.filter(**({"kind": kind} if kind else {})).values_list("out_biz_no", flat=True))
+    with standin.book.lock:
+        return [o for o in standin.book.orders.values() if o["out_biz_no"] in numbers and o["result"] == "SUCCESS"]

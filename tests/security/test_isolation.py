@@ -18,9 +18,11 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from audit.models import Disclosure, TransitionLog
+from audit import chain
+from audit.models import ChainHead, Disclosure, TransitionLog
 from audit.services import disclose
 from catalogue.models import Holiday
+from claims import packs
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.models import Appeal, MerchantReport, NonPerformanceFinding, ReceiptDispute
@@ -31,6 +33,8 @@ from ledger.models import Entry
 from merchants import services as merchants
 from merchants.models import ShopChange
 from notices.models import Notice
+from payments.choices import MismatchKind
+from payments.models import Mismatch, ReconciliationDay
 from policies import services as policies
 from reports.periods import Period
 from reports.services import make_bordereaux
@@ -78,7 +82,7 @@ NO_TENANT_DATA = {
     "api:order-events": "POST only, platform only (403 tested below)",
 }
 # Reference data every staff role reads: not a tenant's.
-SHARED_MODELS = {"catalogue.insurer", "catalogue.plan", "catalogue.holiday"}
+SHARED_MODELS = {"catalogue.insurer", "catalogue.plan", "catalogue.holiday", "audit.dailyroot"}
 
 
 def disclosure_of(obj, field, actor):
@@ -120,6 +124,8 @@ class TenantA:
             if b.insurer_id == world.insurer.pk and b.kind == "claims"
         ]
         self.enrolment = world.enrolment
+        packs.download_pack(self.paid, world.reviewer)
+        self.pack_download = self.paid.pack_downloads.get()
         sign_in = {
             "username": world.merchant_user.username,
             "ip_address": "198.51.100.7",
@@ -127,6 +133,17 @@ class TenantA:
             "path_info": "/portal/login/",
             "attempt_time": now,
         }
+        # R-PAY-7: a day whose bill lacked shop-a's transfer (staff only: it spans every tenant).
+        attempt = self.paid.payout_attempts.first()
+        self.reconciliation = Mismatch.objects.create(
+            day=ReconciliationDay.objects.create(day=dt.date(2026, 11, 30)),
+            kind=MismatchKind.MISSING_AT_PROVIDER,
+            out_biz_no=attempt.out_biz_no,
+            attempt=attempt,
+            our_amount=attempt.amount,
+            our_payee=attempt.payee,
+            found_at=now,
+        )
         self.claims = [self.disputed, self.appealed, self.paid, self.submitted, overturned]
         self.objects = {
             "claims.claim": self.disputed,
@@ -148,11 +165,16 @@ class TenantA:
             "policies.policy": self.paid.policy,
             "policies.invoice": self.invoice,
             "ledger.entry": Entry.objects.filter(claim=self.paid).first(),
+            "payments.payoutattempt": self.paid.payout_attempts.first(),
+            "payments.reconciliationday": self.reconciliation.day,
+            "payments.mismatch": self.reconciliation,
             "reports.bordereau": self.bordereau,
             "notices.notice": Notice.objects.filter(shop=world.shop).first(),
             "integrations.apiclient": self.client,
             "integrations.webhookdelivery": WebhookDelivery.objects.filter(client=self.client).first(),
             "audit.disclosure": disclosure_of(world.shop, "payout_account", world.staff),
+            "audit.chainhead": ChainHead.objects.get(chain=f"claim:{self.paid.pk}"),
+            "audit.packdownload": self.pack_download,
             # shop-a's merchant signing in: personal data of that tenant too.
             "axes.accesslog": AccessLog.objects.create(**sign_in),
             "axes.accessattempt": AccessAttempt.objects.create(**sign_in, failures_since_start=1),
@@ -163,6 +185,7 @@ class TenantA:
             "catalogue.insurer": world.insurer,
             "catalogue.plan": world.plan,
             "catalogue.holiday": Holiday.objects.create(date=dt.date(2026, 10, 1), name="国庆节"),
+            "audit.dailyroot": chain.make_daily_root(now.date() - dt.timedelta(days=2), now=now)[0],
         }
         self.markers = {
             world.shop.shop_id,
@@ -171,6 +194,7 @@ class TenantA:
             self.invoice.invoice_no,
             self.client.name,
             self.unrouted.refund_id,
+            attempt.out_biz_no,
         }
         for claim in self.claims:
             self.markers |= {
@@ -231,7 +255,13 @@ PARAMS = {
     "refund_id": lambda t, r: t.paid.refund_request.refund_id,
     "evidence_id": lambda t, r: t.disputed.evidence.first().pk,
     "invoice_no": lambda t, r: t.invoice.invoice_no,
-    "pk": lambda t, r: t.disputed.evidence.first().pk if "evidence" in r.route else t.enrolment.pk,
+    "pk": lambda t, r: (
+        t.disputed.pk
+        if "evidence-pack" in r.route
+        else t.disputed.evidence.first().pk
+        if "evidence" in r.route
+        else t.enrolment.pk
+    ),
     "object_id": lambda t, r: {**t.objects, **t.shared}[admin_model(r)].pk,
     "id": lambda t, r: (t.bordereau if "bordereaux" in r.route else t.objects["auth.user"]).pk,
     "content_type_id": None,  # admin:view_on_site, built per model below

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "reports",
     "portal",
     "ops",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -242,9 +243,27 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {"task": "integrations.tasks.purge_idempotency_records", "schedule": 3600.0},
     # R-RATE-1: monthly repricing, 03:00 Shanghai on the 1st.
     "recompute-rates": {"task": "pricing.tasks.recompute_rates", "schedule": crontab(minute=0, hour=3, day_of_month=1)},
+    # R-PAY-6: unknown payout outcomes are queried, lost sends sent.
+    "check-payouts": {"task": "payments.tasks.check_due_payouts", "schedule": 60.0},
+    # R-PAY-7: yesterday's bill, once Alipay has published it (from 09:00 Shanghai).
+    "reconcile-payouts": {"task": "payments.tasks.reconcile_payouts", "schedule": crontab(minute=30, hour=10)},
     # R-BDX-1: the bordereaux of the month just closed, 04:00 Shanghai on the 1st.
     "make-bordereaux": {"task": "reports.tasks.make_bordereaux", "schedule": crontab(minute=0, hour=4, day_of_month=1)},
+    # R-AUD-1: the root of the day just over (Shanghai), published; then every chain re-checked.
+    "publish-daily-root": {"task": "integrations.tasks.publish_daily_root", "schedule": crontab(minute=5, hour=0)},
+    "verify-audit-chain": {"task": "audit.tasks.verify_audit_chain", "schedule": crontab(minute=30, hour=0)},
 }
+
+# R-PAY-6: the payment provider. With ALIPAY_* unset, the local stand-in of Alipay's gateway
+# (`manage.py run_payment_gateway`, started by `make run`) with its keys under var/payment-gateway/.
+PAYMENT_PROVIDER = "payments.providers.alipay.AlipayProvider"
+PAYMENT_GATEWAY_PORT = env_int("PAYMENT_GATEWAY_PORT", 8765)
+ALIPAY_APP_ID = env("ALIPAY_APP_ID", "2021000000000000")
+ALIPAY_GATEWAY_URL = env("ALIPAY_GATEWAY_URL", f"http://127.0.0.1:{PAYMENT_GATEWAY_PORT}/gateway.do")
+ALIPAY_APP_PRIVATE_KEY = env("ALIPAY_APP_PRIVATE_KEY", "")
+ALIPAY_PUBLIC_KEY = env("ALIPAY_PUBLIC_KEY", "")
+# Seconds the SDK waits for an answer; a later answer leaves the transfer's outcome unknown.
+ALIPAY_TIMEOUT = env_int("ALIPAY_TIMEOUT", 15)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "zhibao@localhost")

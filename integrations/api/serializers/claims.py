@@ -24,6 +24,15 @@ class AtInput(serializers.Serializer):
     at = Time(required=False, help_text=_("When it happened on the platform; now if left out."))
 
 
+class RefundCompletedInput(AtInput):
+    buyer_payout_account = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text=_("The buyer's Alipay account for the return-shipping allowance (R-PAY-6); owed without it."),
+    )
+
+
 class AppealInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, allow_blank=True)
 

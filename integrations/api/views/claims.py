@@ -18,6 +18,7 @@ from ..serializers.claims import (
     DecisionInput,
     EmptyInput,
     ReceiptInput,
+    RefundCompletedInput,
     ReturnShipmentInput,
 )
 from .base import INSURER, MERCHANT, PLATFORM, ApiListView, ApiView, parse
@@ -80,13 +81,20 @@ class DeliveredView(ClaimAction):
         claims.mark_delivered(claim, self.actor, at=data.get("at"))
 
 
-@action_schema("claims_refund_completed", _("The merchant's refund to the buyer went through (R-PAY-1)"), AtInput)
+@action_schema(
+    "claims_refund_completed",
+    _("The merchant's refund to the buyer went through (R-PAY-1)"),
+    RefundCompletedInput,
+    422,
+)
 class RefundCompletedView(ClaimAction):
     roles = {"POST": PLATFORM}
-    body = AtInput
+    body = RefundCompletedInput
 
     def act(self, claim, data):
-        claims.complete_refund(claim, self.actor, at=data.get("at"))
+        claims.complete_refund(
+            claim, self.actor, at=data.get("at"), buyer_payout_account=data.get("buyer_payout_account")
+        )
 
 
 @action_schema("claims_appeal", _("The buyer appeals the decision, once (R-DIS-1)"), AppealInput, 422)
