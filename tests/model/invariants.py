@@ -21,6 +21,8 @@ from claims.models import Appeal, Claim
 from integrations.models import WebhookDelivery
 from ledger.models import Entry, EntryKind
 from notices.models import Audience, Notice
+from payments.choices import AttemptKind, AttemptStatus
+from payments.models import PayoutAttempt
 from policies.choices import PolicyStatus
 
 OPEN = {"item 2", "item 4", "item 5", "item 10"}
@@ -28,6 +30,7 @@ OPEN = {"item 2", "item 4", "item 5", "item 10"}
 MERCHANT_FLAGS = {"merchant_reported", "refund_overdue", "payout_failed"}
 HIDDEN_FLAGS = ("abnormal_buyer", "duplicate_evidence", "tracking_reused", "sla_warning", "sla_breached")
 DECIDING = ("approve", "partially_approve", "reject", "evidence_timeout")
+ONCE = ("claim.opened", "claim.paid", "claim.appealed", "claim.appeal_resolved", "claim.flagged", "claim.sla_breached")
 MONEY_OUT = (EntryKind.CLAIM_PAID, EntryKind.SHIPPING_ALLOWANCE_PAID)
 
 
@@ -118,13 +121,16 @@ def _notified(claims, logs, first_notice_id, merchant_client, insurer_client):
                             f"{event_type} notices to the {audience}"
                         ),
                     )
+    # Events a claim has once by nature (a flag once per code): never told twice to one audience,
+    # whichever path raised them. Moves may repeat at one instant (evidence asked for twice).
     seen = Counter(
-        (n.claim_id, n.policy_id, n.event_type, n.audience, n.created_at, json.dumps(n.data, sort_keys=True))
+        (n.claim_id, n.event_type, n.audience, n.data.get("flag"))
         for n in notices
+        if n.event_type in ONCE and n.claim_id
     )
     for key, n in seen.items():
         if n > 1:
-            yield "", f"notice {key[2]} to the {key[3]} sent {n} times (claim pk {key[0]}, policy pk {key[1]})"
+            yield "", f"notice {key[1]} {key[3] or ''} to the {key[2]} sent {n} times (claim pk {key[0]})"
     for client, audience, scope in (
         (merchant_client, Audience.MERCHANT, {"shop_id": merchant_client.shop_id}),
         (insurer_client, Audience.INSURER, {"insurer_id": insurer_client.insurer_id}),
@@ -169,13 +175,15 @@ def _figures(claims, logs, since, now):
     expect = {
         "claims_opened": len(ours),
         "claims_decided": len(decided),
+        # The payout when audited as paid; the buyer's allowance once its transfer is confirmed (R-PAY-6).
         "claims_paid": sum(
-            (
-                (c.payout_amount if log.transition == "mark_paid" else c.shipping_allowance) or Decimal("0")
-                for c in ours
-                for log in logs[c.pk]
-                if log.transition in ("mark_paid", "complete_refund")
-            ),
+            (c.payout_amount or Decimal("0") for c in ours for log in logs[c.pk] if log.transition == "mark_paid"),
+            Decimal("0.00"),
+        )
+        + sum(
+            PayoutAttempt.objects.filter(
+                claim__in=ours, kind=AttemptKind.SHIPPING_ALLOWANCE, status=AttemptStatus.CONFIRMED
+            ).values_list("amount", flat=True),
             Decimal("0.00"),
         ),
     }
