@@ -132,6 +132,8 @@ def raw_client():
     from alipay.aop.api.DefaultAlipayClient import DefaultAlipayClient
     from django.conf import settings
 
+    # Its import mends the SDK's connection to a gateway URL with a port (see _http_connection).
+    import payments.providers.alipay  # noqa: F401
     from payments.gateway.keys import standin_keys
 
     keys = standin_keys()

@@ -44,7 +44,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of ingest and of wrk")
     parser.add_argument("--renders", type=int, default=9, help="renders of each page at each size")
     parser.add_argument("--bordereau-claims", type=int, default=1_000_000, help="claims in the bordereaux' month")
-    parser.add_argument("--payouts", type=int, default=1000, help="claims paid through the payout service")
+    parser.add_argument("--payouts", type=int, default=200, help="claims paid through the payout service")
     parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale,bordereaux,pack,payouts")
     args = parser.parse_args()
     # Each ingest round sends whole calls of 1000.
