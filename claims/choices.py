@@ -66,6 +66,18 @@ class Flag(models.TextChoices):
     ALLOWANCE_OWED = "allowance_owed", _("Shipping allowance owed (no buyer account)")
 
 
+# R-REV-7: the only flags a merchant sees, in every channel (portal, merchant API clients, their
+# webhooks, notices and e-mails): those about the merchant's own side. Screening flags rest on other
+# shops' claims and the SLA flags on the insurer's own clock. ClaimFlag.objects.seen_by and
+# merchant_may_see read it.
+MERCHANT_FLAGS = frozenset({Flag.MERCHANT_REPORTED, Flag.REFUND_OVERDUE, Flag.PAYOUT_FAILED})
+
+
+def merchant_may_see(code: str) -> bool:
+    """R-REV-7: whether a flag with this code may reach a merchant."""
+    return code in MERCHANT_FLAGS
+
+
 class ReceiptRejection(models.TextChoices):
     MISSING_ITEMS = "missing_items", _("Missing items (少件)")
     EMPTY_PARCEL = "empty_parcel", _("Empty parcel (空包裹)")

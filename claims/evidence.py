@@ -3,6 +3,7 @@
 The same checks serve the API and the portal: a file is what its bytes say, not its name."""
 
 import hashlib
+import logging
 import struct
 import unicodedata
 import warnings
@@ -12,11 +13,14 @@ from django.core.files import File
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from kernel.errors import RuleViolation, TooLarge, UnsupportedMedia
+from kernel.errors import NotFound, RuleViolation, StorageUnavailable, TooLarge, UnsupportedMedia
+from kernel.uploads import MAX_FILE_BYTES, too_large
 
 from .choices import EvidenceKind
 
-MAX_BYTES = 20 * 1024 * 1024
+logger = logging.getLogger(__name__)
+
+MAX_BYTES = MAX_FILE_BYTES  # enforced while an upload streams in, and here on what was stored
 MAX_FILES_PER_SIDE = 9
 MAX_PIXELS = 40_000_000  # a phone photo is ~12 MP; far beyond this is a decompression bomb
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
@@ -47,7 +51,7 @@ def check_file(upload: "File[bytes]", declared_type: str | None = None) -> Check
     _check_name(getattr(upload, "name", "") or "")
     size = upload.size
     if size > MAX_BYTES:
-        raise TooLarge(_("Each file may be at most 20 MB."), code="file_too_large")
+        raise too_large()
     if size == 0:
         raise UnsupportedMedia(_("The file is empty."))
     upload.seek(0)
@@ -169,3 +173,19 @@ def bands(phash_hex: str) -> list[tuple[int, int]]:
 
 def hamming(a_hex: str, b_hex: str) -> int:
     return (int(a_hex, 16) ^ int(b_hex, 16)).bit_count()
+
+
+def open_stored(file: "File[bytes]") -> "File[bytes]":
+    """A stored evidence file opened for reading: NotFound (404) when its row outlived the file,
+    StorageUnavailable (503) when the storage does not answer; never a server error."""
+    try:
+        if not file.storage.exists(file.name):
+            raise NotFound(_("The evidence file is no longer stored."), code="file_missing")
+        return file.open("rb")
+    except NotFound:
+        raise
+    except FileNotFoundError:
+        raise NotFound(_("The evidence file is no longer stored."), code="file_missing") from None
+    except Exception as exc:  # a storage backend's own errors (botocore's, an OSError …)
+        logger.warning("Evidence storage unavailable for %s: %s", file.name, exc)
+        raise StorageUnavailable(_("The evidence storage is briefly unavailable; try again shortly.")) from exc

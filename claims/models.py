@@ -26,7 +26,7 @@ from .choices import (
     Side,
 )
 from .choices import ClaimStatus as S
-from .querysets import ClaimQuerySet, MerchantReportQuerySet, RefundRequestQuerySet
+from .querysets import ClaimFlagQuerySet, ClaimQuerySet, MerchantReportQuerySet, RefundRequestQuerySet
 from .workflow import DEADLINES, SLA_WARNING_SHARE
 
 
@@ -393,6 +393,8 @@ class ClaimFlag(models.Model):
     raised_at = models.DateTimeField(_("raised at"))
     detail = models.CharField(_("detail"), max_length=300, blank=True)
     related_claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ClaimFlagQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("claim flag")

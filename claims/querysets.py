@@ -1,8 +1,9 @@
 from django.db import models
 
+from kernel.actors import Role
 from kernel.querysets import ScopedQuerySet
 
-from .choices import CLOSED_UNPAID, OPEN_STATES
+from .choices import CLOSED_UNPAID, MERCHANT_FLAGS, OPEN_STATES
 from .choices import ClaimStatus as S
 from .workflow import DEADLINES
 
@@ -51,6 +52,12 @@ class ClaimQuerySet(ScopedQuerySet):
                 output_field=models.DateTimeField(),
             )
         )
+
+
+class ClaimFlagQuerySet(models.QuerySet):
+    def seen_by(self, role: str):
+        """R-REV-7: the flags this role may see; a merchant only those about its own side."""
+        return self.filter(code__in=MERCHANT_FLAGS) if role == Role.MERCHANT else self
 
 
 class RefundRequestQuerySet(ScopedQuerySet):

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 import time
-from functools import partial
+import uuid
 
 import requests
 from django.conf import settings
@@ -31,10 +31,11 @@ LONGEST_WAIT = dt.timedelta(hours=1)
 LEASE = dt.timedelta(minutes=2)
 SEND_CHUNK = 100
 SUBSCRIBERS = "webhooks:subscribers"
-# How long a process goes on using the list it read. A change to a client clears it at once in a
-# shared cache (CACHE_URL); with the per-process default, other processes see it within this.
-SUBSCRIBERS_FOR = 60
-
+# The subscribers' generation: a new one each time a change to a client commits. A list read under
+# an older generation is read again, so a process never goes on using a list from before a change.
+GENERATION = "webhooks:subscribers-generation"
+# A list kept this long at most, in case a change reached the clients' rows without their signals.
+SUBSCRIBERS_FOR = 600
 
 def in_scope(client, event):
     """Platform clients hear every event; an insurer's or a shop's only its own, and only when the
@@ -81,21 +82,50 @@ def enqueue(events):
 
 def subscribers():
     """The clients that take webhooks. Every claim event needs them and they change a few times a
-    year, so they are read once per change rather than once per event (docs/performance.md)."""
-    clients = cache.get(SUBSCRIBERS)
-    if clients is None:
-        clients = list(ApiClient.objects.filter(active=True).exclude(webhook_url=""))
-        cache.set(SUBSCRIBERS, clients, SUBSCRIBERS_FOR)
+    year, so they are read once per change rather than once per event (docs/performance.md).
+
+    No event is lost to a client just registered: its registration answers only once it committed
+    and moved the generation on (`forget_subscribers`); any list read under the old generation, even
+    one written after the move by a process that read the rows before the commit, is read again.
+    The generation is read before the rows, so a list is never filed under a newer one than it."""
+    if _changed_here():
+        # This transaction changed a client: its own rows, not yet anyone else's, stay out of the cache.
+        return _read_subscribers()
+    found = cache.get_many([GENERATION, SUBSCRIBERS])
+    generation = found.get(GENERATION) or _new_generation(only_if_missing=True)
+    cached = found.get(SUBSCRIBERS)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    clients = _read_subscribers()
+    cache.set(SUBSCRIBERS, (generation, clients), SUBSCRIBERS_FOR)
     return clients
 
 
-def forget_subscribers(**_signal: object) -> None:
-    """Called when a client is saved, revoked or deleted: the next event reads them again, in
-    this transaction and, once it commits, in every process (until then another process could
-    still read the old rows back in)."""
-    cache.delete(SUBSCRIBERS)
-    transaction.on_commit(partial(cache.delete, SUBSCRIBERS))
+def _read_subscribers():
+    return list(ApiClient.objects.filter(active=True).exclude(webhook_url=""))
 
+
+def forget_subscribers(**_signal: object) -> None:
+    """Called when a client is saved, revoked or deleted: once this commits, every process reads
+    the clients again (until then, this transaction reads its own rows, uncached)."""
+    transaction.on_commit(_new_generation)
+
+
+def _new_generation(only_if_missing: bool = False) -> str:
+    token = uuid.uuid4().hex
+    if not only_if_missing:
+        cache.set(GENERATION, token, None)
+        return token
+    # Two processes finding none agree on the one added first.
+    cache.add(GENERATION, token, None)
+    return cache.get(GENERATION) or token
+
+
+def _changed_here() -> bool:
+    """Whether the current transaction changed a client and has not committed yet (a rollback drops
+    the pending callbacks, and with them the answer)."""
+    connection = transaction.get_connection()
+    return any(callback is _new_generation for _savepoints, callback, _robust in connection.run_on_commit)
 
 def body_bytes(payload):
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()

@@ -83,3 +83,10 @@ class UnsupportedMedia(DomainError):
 class TooLarge(DomainError):
     status = 413
     code = "too_large"
+
+
+class StorageUnavailable(DomainError):
+    """The file storage did not answer (a network or bucket outage): the request may be retried."""
+
+    status = 503
+    code = "unavailable"

@@ -13,10 +13,11 @@ from .world import World
 
 
 def pytest_sessionfinish(session):
-    """The filesystem broker's folder of this run (zhibao.settings.test) goes with it."""
-    folder = Path(os.environ.get("ZHIBAO_TEST_BROKER_DIR", ""))
-    if folder.name == f"test-broker-{os.getpid()}":
-        shutil.rmtree(folder, ignore_errors=True)
+    """The filesystem broker's and the file cache's folders of this run (zhibao.settings.test) go with it."""
+    for variable, name in (("ZHIBAO_TEST_BROKER_DIR", "test-broker"), ("ZHIBAO_TEST_CACHE_DIR", "test-cache")):
+        folder = Path(os.environ.get(variable, ""))
+        if folder.name == f"{name}-{os.getpid()}":
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

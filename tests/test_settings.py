@@ -15,7 +15,13 @@ from zhibao.env import env_bool
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a test run puts in the environment for its own settings; a process started here must not inherit it.
-TEST_RUN = {"DJANGO_SETTINGS_MODULE", "ZHIBAO_TEST_DATABASE", "ZHIBAO_TEST_BROKER_DIR", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+TEST_RUN = {
+    "DJANGO_SETTINGS_MODULE",
+    "ZHIBAO_TEST_DATABASE",
+    "ZHIBAO_TEST_BROKER_DIR",
+    "ZHIBAO_TEST_CACHE_DIR",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 # CI's PostgreSQL and Redis: the processes below use the embedded defaults.
 SERVICES = {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"}
 
@@ -54,7 +60,11 @@ def test_a_mistyped_switch_is_refused_naming_the_variable(monkeypatch, value):
 
 
 PRINT_SETTINGS = "from django.conf import settings; print(settings.SETTINGS_MODULE, settings.DEBUG)"
-PRODUCTION = {"SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "zhibao.example.com"}
+PRODUCTION = {
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "ALLOWED_HOSTS": "zhibao.example.com",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
+}
 
 
 def test_the_wsgi_server_runs_production_settings_when_none_are_named():
@@ -107,6 +117,36 @@ def test_the_embedded_defaults_make_their_folders_when_first_used(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (var / "zhibao.sqlite3").is_file()
     assert all((var / "broker" / name).is_dir() for name in ("queue", "processed", "control"))
+    assert not (var / "cache").exists()  # the file cache's folder waits for the cache's first use
+
+
+def test_the_embedded_file_cache_makes_its_folder_when_first_used(tmp_path):
+    var = tmp_path / "var"
+    result = python(
+        "-c",
+        "import django; django.setup(); from django.core.cache import cache; cache.set('k', 1); print(cache.get('k'))",
+        DJANGO_SETTINGS_MODULE="zhibao.settings.dev",
+        ZHIBAO_VAR_DIR=str(var),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1"]
+    assert (var / "cache").is_dir()
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        ["-c", "import zhibao.wsgi"],
+        ["manage.py", "check"],
+        ["-m", "celery", "-A", "zhibao", "worker", "-P", "solo", "--without-mingle", "--without-gossip"],
+    ],
+    ids=["wsgi", "manage-check", "celery-worker"],
+)
+def test_production_refuses_to_start_without_cache_url(start):
+    settings_module = {"DJANGO_SETTINGS_MODULE": "zhibao.settings.production"}
+    result = python(*start, **{**PRODUCTION, "CACHE_URL": ""}, **settings_module)
+    assert result.returncode != 0
+    assert "zhibao.E001" in result.stderr and "CACHE_URL must be set in production" in result.stderr
 
 
 def test_every_template_folder_the_settings_name_exists():

@@ -3,6 +3,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init
 
 # As zhibao/wsgi.py: a worker started without DJANGO_SETTINGS_MODULE runs production's settings, never the
 # dev ones (this module is imported first by `import zhibao`, so its default is the one that counts).
@@ -26,3 +27,17 @@ def make_state_folders(sender: Celery, source: Any, **kwargs: Any) -> None:
         folders += [Path(options[name]) for name in FILESYSTEM_BROKER_FOLDERS if options.get(name)]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
+
+
+@worker_init.connect
+def refuse_to_start_unless_ready(**kwargs: Any) -> None:
+    """A worker checks what the web servers check before they serve (ops.checks: CACHE_URL). Celery
+    logs and swallows a receiver's exceptions, so a failed check ends the process itself."""
+    from django.core.management.base import SystemCheckError
+
+    from ops.checks import refuse_to_start_unless_ready as check
+
+    try:
+        check()
+    except SystemCheckError as error:
+        raise SystemExit(str(error)) from error

@@ -15,15 +15,11 @@ from typing import IO, BinaryIO, cast
 from django.utils import timezone
 
 from audit import chain
-from claims.choices import Flag
+from claims.choices import MERCHANT_FLAGS  # R-REV-7: the one set, used by every channel
 from claims.models import Claim, Evidence
 
 from .copies import HashingWriter, copy_stream, write_copy
 from .summary import render_summary
-
-# R-REV-7: the only flags a merchant sees; every other one rests on screening or on the
-# insurer's own clock. ("payout_failed" is R-PAY-6's, raised by the payouts.)
-MERCHANT_FLAGS = {Flag.MERCHANT_REPORTED, Flag.REFUND_OVERDUE, "payout_failed"}
 
 
 class Variant:

@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from audit.services import record_transition
 from kernel.actors import Actor, require
 from kernel.errors import RuleViolation, TransitionRefused
+from notices.models import Audience
 from policies.models import Policy
 
 from .. import evidence as files
-from ..choices import BuyerLevel, Flag
+from ..choices import BuyerLevel, Flag, merchant_may_see
 from ..models import Buyer, Claim, ClaimFlag, Evidence, ImageFingerprint, MerchantReport
 from ..workflow import TRANSITIONS
 from .actions import now_or, require_text
@@ -31,11 +32,13 @@ def raise_flag(
             )
     except IntegrityError:
         return None
+    # R-REV-7: a flag the merchant may not see reaches neither its notices, e-mails nor webhooks.
     notify(
         claim,
         "claim.flagged",
         _("Claim %(id)s flagged: %(flag)s") % {"id": claim.claim_id, "flag": flag.get_code_display()},
         data={"flag": code},
+        audiences=(Audience.MERCHANT, Audience.INSURER) if merchant_may_see(code) else (Audience.INSURER,),
         at=at,
     )
     return flag

@@ -3,10 +3,13 @@ the pieces drf-spectacular cannot guess: the token scheme, the contract's paths.
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema_view
 from drf_spectacular.utils import extend_schema as schema
 
-from integrations.idempotency import HEADER
+from integrations.idempotency import HEADER, MAX_KEY_LENGTH
+from integrations.models import ClientRole
+from kernel.filters import ChoicesFilter
 
 from .serializers.claims import ClaimSerializer
 from .serializers.errors import ErrorSerializer
@@ -24,7 +27,10 @@ ERRORS = {
     415: _("Not an accepted type (checked from the bytes), or a body that is not of the expected media type."),
     422: _("Well-formed but breaks a rule: `code` names it, `message` cites the rule id."),
     429: _("Throttled: retry after the seconds in the Retry-After header."),
-    503: _("The database is briefly out of reach: send the same request again after Retry-After seconds."),
+    503: _(
+        "The database or the evidence storage is briefly out of reach: send the same request again "
+        "(after Retry-After seconds when given)."
+    ),
 }
 
 
@@ -44,7 +50,8 @@ ERROR_EXAMPLE = OpenApiExample(
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
-    str,
+    # As the server takes it: 1 to 255 printable characters.
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"^[\x20-\x7e]+$"},
     OpenApiParameter.HEADER,
     description=_("Repeat the key to retry safely: the first answer is replayed (kept at least 24 h)."),
 )
@@ -104,3 +111,53 @@ def contract_paths(endpoints):
         for path, path_regex, method, callback in endpoints
         if path.startswith("/api/v1/")
     ]
+
+
+class ContractSchema(AutoSchema):
+    """Each operation as other people's tools read it: who may call it (its description and
+    `x-roles`, rather than the views' internal docstrings), and its parameters exactly as strict as
+    the server (a choices filter is a comma-separated list of its values, `limit` 1 to 500)."""
+
+    def get_description(self):
+        # Only an operation's own `description` (extend_schema) is the contract's.
+        return ""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        allowed = self.view.roles.get(method.upper()) if hasattr(self.view, "roles") else None
+        roles = [role.value for role in ClientRole if allowed is None or role in allowed]
+        operation["x-roles"] = roles
+        labels = ", ".join(str(ClientRole(role).label).lower() for role in roles)
+        who = str(_("Who may call it: %(roles)s clients.")) % {"roles": labels}
+        operation["description"] = f"{operation['description']}\n\n{who}" if operation.get("description") else who
+        return operation
+
+    def _get_filter_parameters(self):
+        parameters = super()._get_filter_parameters()
+        filterset_class = getattr(self.view, "filterset_class", None)
+        filters = filterset_class.base_filters if filterset_class else {}
+        for parameter in parameters:
+            found = filters.get(parameter["name"])
+            if isinstance(found, ChoicesFilter):
+                parameter["schema"] = {
+                    "type": "array",
+                    "items": {"type": "string", "enum": [value for value, _label in found.extra["choices"]]},
+                    "minItems": 1,
+                }
+                parameter["style"], parameter["explode"] = "form", False
+            elif found is not None and found.extra.get("max_length"):
+                parameter["schema"]["maxLength"] = found.extra["max_length"]
+        return parameters
+
+    def _get_pagination_parameters(self):
+        parameters = super()._get_pagination_parameters()
+        paginator = self._get_paginator()
+        for parameter in parameters:
+            if paginator is not None and parameter["name"] == paginator.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=paginator.max_page_size)
+                parameter["description"] = str(
+                    _("Rows per page, %(default)s unless given.") % {"default": paginator.page_size}
+                )
+        return parameters

@@ -106,7 +106,7 @@ def claim_detail(request, claim_id):
             "merchant_evidence": [e for e in evidence if e.side == Side.MERCHANT],
             "decisions": claim.decisions.all(),
             "timeline": history(claim),
-            "flags": claim.flags.all(),
+            "flags": claim.flags.seen_by(request.actor.role),
             "dispute": ReceiptDispute.objects.filter(claim=claim).first(),
             "appeal": Appeal.objects.filter(claim=claim).first(),
             "reports": claim.reports.all(),

@@ -141,7 +141,7 @@ def test_events_reach_the_clients_in_scope_signed_with_their_secret(
     assert len({e["id"] for e in receiver.events("platform")}) == len(receiver.events("platform"))
 
 
-def test_an_insurer_gets_its_escalations_and_a_merchant_does_not(world, receiver, listeners):
+def test_r_rev_7_an_insurer_gets_its_escalations_and_sla_flags_and_a_merchant_does_not(world, receiver, listeners):
     claim = world.claim()
     claims.process_deadlines(world.now + dt.timedelta(hours=25))
     types = lambda who: set(  # noqa: E731
@@ -149,7 +149,8 @@ def test_an_insurer_gets_its_escalations_and_a_merchant_does_not(world, receiver
     )
     assert "claim.sla_breached" in types("insurer")
     assert "claim.sla_breached" not in types("merchant")
-    assert "claim.flagged" in types("merchant")
+    assert "claim.flagged" in types("insurer")
+    assert "claim.flagged" not in types("merchant")  # R-REV-7: the SLA flags are the insurer's own clock
     assert claim.claim_id
 
 

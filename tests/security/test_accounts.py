@@ -129,6 +129,8 @@ def production_env(**extra):
         "DJANGO_SETTINGS_MODULE": "zhibao.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "zhibao.example.com",
+        # Production refuses to start without a shared cache (ops.checks); naming one connects to nothing.
+        "CACHE_URL": os.environ.get("CACHE_URL") or "redis://127.0.0.1:6379/1",
         **extra,
     }
 

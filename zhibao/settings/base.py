@@ -198,14 +198,18 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # One cache for every process where CACHE_URL names a Redis database (so that an API client's
-# budget is counted across web workers, and webhook subscribers are read once per change); each
-# process its own otherwise, so a new machine needs nothing running.
+# budget is counted across web workers, and webhook subscribers are read once per change). Without
+# it, the embedded default is a file-based cache under var/cache, shared by every process of this
+# machine (README "Settings" says why files rather than database rows); its folder is made when the
+# cache is first used. Production refuses to start without CACHE_URL (ops.checks).
 CACHE_URL = env("CACHE_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
 }
+# Production sets this: a machine's embedded cache cannot be shared by several machines.
+ZHIBAO_REQUIRE_CACHE_URL = False
 
 # Celery: an embedded filesystem broker by default, so a new machine needs nothing running.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
@@ -269,7 +273,7 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "zhibao@localhost")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "integrations.api.schema.ContractSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["integrations.authentication.IsApiClient"],
     "DEFAULT_THROTTLE_CLASSES": ["integrations.authentication.ClientRateThrottle"],

@@ -11,8 +11,13 @@ from claims.choices import Side
 from .fields import Time
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file sent as a multipart part: binary in the schema, so that generated clients upload it."""
+
+
 class EvidenceInput(serializers.Serializer):
-    file = serializers.FileField(help_text=_("image/jpeg, image/png, image/webp or video/mp4; at most 20 MB."))
+    file = UploadField(help_text=_("image/jpeg, image/png, image/webp or video/mp4; at most 20 MB."))
     note = serializers.CharField(max_length=1000, allow_blank=True, default="")
 
 

@@ -12,10 +12,11 @@ from rest_framework.response import Response
 
 from claims import services as claims
 from claims.choices import Side
-from claims.evidence import ACCEPTED
+from claims.evidence import ACCEPTED, open_stored
 from integrations.idempotency import idempotent
 from integrations.models import ClientRole
 from kernel.errors import NotFound
+from kernel.uploads import SizeLimitHandler
 
 from ..schema import IDEMPOTENCY_KEY, errors
 from ..serializers.evidence import EvidenceInput, EvidenceSerializer
@@ -25,6 +26,11 @@ from .base import MERCHANT, PLATFORM, ApiView, parse
 class EvidenceView(ApiView):
     roles = {"POST": PLATFORM | MERCHANT}
     parser_classes = [MultiPartParser]
+
+    def initialize_request(self, request, *args, **kwargs):
+        # The 20 MB limit while the body streams in (a 100 MB upload is refused unread).
+        request.upload_handlers.insert(0, SizeLimitHandler(request))
+        return super().initialize_request(request, *args, **kwargs)
 
     @schema(
         operation_id="claims_evidence_create",
@@ -54,7 +60,7 @@ class EvidenceFileView(ApiView):
                 (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file."))
                 for media_type in ACCEPTED
             },
-            **errors(404),
+            **errors(404, 503),
         },
     )
     def get(self, request, claim_id, evidence_id):
@@ -64,7 +70,7 @@ class EvidenceFileView(ApiView):
             raise NotFound(_("Evidence not found."))
         extension = evidence.file.name.rsplit(".", 1)[-1] if "." in evidence.file.name else "bin"
         return FileResponse(
-            evidence.file.open("rb"),
+            open_stored(evidence.file),
             content_type=evidence.content_type,
             filename=f"{claim.claim_id}-{evidence.pk}.{extension}",
         )

@@ -4,8 +4,10 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import histories
+from claims.choices import merchant_may_see
 from claims.models import Claim, ClaimFlag, ClaimNote, Decision, Evidence, RefundRequest
 from claims.workflow import TRANSITIONS
+from kernel.actors import Role
 from kernel.errors import NotFound
 from policies.models import Policy
 
@@ -13,18 +15,24 @@ from ..serializers.claims import ClaimSerializer
 from ..serializers.refund_requests import RefundRequestSerializer
 
 CLAIM_RELATED = ("refund_request", "sub_order", "policy", "shop", "insurer", "appeal_record", "receipt_dispute")
-# Into plain lists (`api_flags`, …), which a claim just opened is given without reading them back.
-CLAIM_PREFETCH = (
-    Prefetch("flags", queryset=ClaimFlag.objects.order_by("raised_at", "id"), to_attr="api_flags"),
-    Prefetch("evidence", queryset=Evidence.objects.all(), to_attr="api_evidence"),
-    Prefetch("decisions", queryset=Decision.objects.all(), to_attr="api_decisions"),
-)
+
+
+def claim_prefetch(actor):
+    """Into plain lists (`api_flags`, …), which a claim just opened is given without reading them
+    back; the flags only those the actor may see (R-REV-7)."""
+    flags = ClaimFlag.objects.seen_by(actor.role).order_by("raised_at", "id")
+    return (
+        Prefetch("flags", queryset=flags, to_attr="api_flags"),
+        Prefetch("evidence", queryset=Evidence.objects.all(), to_attr="api_evidence"),
+        Prefetch("decisions", queryset=Decision.objects.all(), to_attr="api_decisions"),
+    )
+
 
 NOTE_READERS = TRANSITIONS["add_note"][1]
 
 
 def claims_for(actor):
-    claims_ = Claim.objects.for_actor(actor).select_related(*CLAIM_RELATED).prefetch_related(*CLAIM_PREFETCH)
+    claims_ = Claim.objects.for_actor(actor).select_related(*CLAIM_RELATED).prefetch_related(*claim_prefetch(actor))
     if actor.role in NOTE_READERS:  # R-NOTE-2: the notes are loaded only for those who may read them
         claims_ = claims_.prefetch_related(Prefetch("notes", queryset=ClaimNote.objects.all(), to_attr="api_notes"))
     return claims_
@@ -34,7 +42,7 @@ def refund_requests_for(actor):
     return (
         RefundRequest.objects.for_actor(actor)
         .select_related("sub_order", "shop", "claim", *(f"claim__{name}" for name in CLAIM_RELATED))
-        .prefetch_related(*(_nested("claim", lookup) for lookup in CLAIM_PREFETCH))
+        .prefetch_related(*(_nested("claim", lookup) for lookup in claim_prefetch(actor)))
     )
 
 
@@ -74,7 +82,7 @@ def refund_request_out(actor, pk, context):
     return RefundRequestSerializer(request, context=context).data
 
 
-def new_refund_request_out(request, context):
+def new_refund_request_out(actor, request, context):
     """A request recorded just now, answered from the rows its routing wrote rather than read
     back, which took a third of the request's time (docs/performance.md). Its claim, if it opened
     one, has only its opening and the flags raised with it (`claims.services.Opening`)."""
@@ -82,7 +90,8 @@ def new_refund_request_out(request, context):
     claim = opening.claim if opening else None
     _known_related(request, claim=claim)
     if claim is not None:
-        claim.api_flags, claim.api_history = opening.flags, opening.history
+        claim.api_flags = [flag for flag in opening.flags if actor.role != Role.MERCHANT or merchant_may_see(flag.code)]
+        claim.api_history = opening.history
         claim.api_evidence, claim.api_decisions = [], []
         _known_related(claim, appeal_record=None, receipt_dispute=None)
     return RefundRequestSerializer(request, context=context).data

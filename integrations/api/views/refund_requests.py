@@ -72,7 +72,7 @@ class RefundRequestsView(ApiListView):
         refund, created = claims.submit_refund_request(data, self.actor)
         context = self.get_serializer_context()
         if created:
-            return Response(new_refund_request_out(refund, context), status=201)
+            return Response(new_refund_request_out(self.actor, refund, context), status=201)
         return Response(refund_request_out(self.actor, refund.pk, context))
 
 
