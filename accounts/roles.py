@@ -63,6 +63,10 @@ SERVICE_STAFF = frozenset(
         "notices.view_notice",
         "catalogue.view_insurer",
         "catalogue.view_plan",
+        # R-PLAN-1: staff add problem codes to a plan's taxonomy.
+        "catalogue.view_problemcode",
+        "catalogue.add_problemcode",
+        "catalogue.change_problemcode",
         "catalogue.view_holiday",
         "catalogue.add_holiday",
         "catalogue.change_holiday",

@@ -156,7 +156,7 @@ def _claim_figures(start, end, group, claims, entries):
     figures = [
         Figure(
             "sla",
-            _("SLA compliance: share decided within the review SLA"),
+            _("SLA compliance: share decided within the review SLA, late undecided claims counted against it"),
             [(_("decided"), "claims_decided", "count"), (_("within SLA"), "sla_compliance", "share")],
             chosen,
         ),

@@ -41,11 +41,11 @@ MASKED_COLUMNS = {field: masked_column(field) for field in SENSITIVE}
 
 
 def _identifier_lookup(field):
-    """'=claim_id' → 'claim_id__exact'; 'tracking_number__iexact' as written; other search fields
+    """'=claim_id' → 'claim_id__exact'; 'tracking_number__same_tracking' as written; other search fields
     (contains, starts with) → None."""
     if field.startswith("="):
         return f"{field[1:]}__exact"
-    if field.rsplit("__", 1)[-1] in ("exact", "iexact"):
+    if field.rsplit("__", 1)[-1] in ("exact", "iexact", "same_tracking"):
         return field
     return None
 
@@ -81,7 +81,7 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Where every search field is an identifier ("=claim_id", or a field with its lookup, such
-        as "tracking_number__iexact"), each is looked up through its own index and the matches
+        as "tracking_number__same_tracking"), each is looked up through its own index and the matches
         gathered by primary key. Django's "=" compares UPPER() of the column, which no index
         serves, and its OR across joined tables reads every row: seconds at a million claims.
         Identifiers match exactly, as they are written."""

@@ -6,7 +6,8 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from accounts.services import bind
-from catalogue.models import Insurer, Plan
+from catalogue.models import Insurer
+from catalogue.services import shipped_plan
 from integrations.services import issue_client
 from kernel.actors import Actor, Channel, Role
 from merchants import services as merchants
@@ -23,7 +24,7 @@ def shop_id(index):
 def build(now, *, webhook_url=""):
     """Returns what the load needs: the platform's key, the webhook client's secret, the users."""
     insurer = Insurer.objects.create(code="bench-insurer", name="Bench Insurer")
-    plan = Plan.objects.create(code=PLAN, name="生活电器30天质保险")
+    plan = shipped_plan(PLAN)  # with its problem codes (R-PLAN-1)
     plan.insurers.add(insurer)
     shops = Shop.objects.bulk_create(
         Shop(

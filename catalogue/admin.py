@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from backoffice.scoping import ScopedAdmin
 
-from .models import Holiday, Insurer, Plan
+from .models import Holiday, Insurer, Plan, ProblemCode
 
 
 class ReferenceAdmin(ScopedAdmin):
@@ -21,13 +21,22 @@ class InsurerAdmin(ReferenceAdmin):
     search_fields = ("code", "name")
 
 
+class ProblemCodeInline(admin.TabularInline):
+    """R-PLAN-1: the plan's problem taxonomy, one row per code; staff add codes here."""
+
+    model = ProblemCode
+    fields = ("reason", "code", "label_zh_hans", "label_en", "position")
+    extra = 1
+
+
 @admin.register(Plan)
 class PlanAdmin(ReferenceAdmin):
     list_display = ("code", "name", "coverage_hours", "review_sla_hours", "fast_lane_limit", "base_rate")
     filter_horizontal = ("insurers",)
     search_fields = ("code", "name")
+    inlines = (ProblemCodeInline,)
     fieldsets = (
-        (None, {"fields": ("code", "name", "insurers", "qualifying_reasons", "problem_codes")}),
+        (None, {"fields": ("code", "name", "insurers", "qualifying_reasons")}),
         (
             "R-WIN-1, R-REV, R-RET, R-PAY",
             {
@@ -70,6 +79,21 @@ class PlanAdmin(ReferenceAdmin):
             },
         ),
     )
+
+
+@admin.register(ProblemCode)
+class ProblemCodeAdmin(ReferenceAdmin):
+    """R-PLAN-1: service staff add a plan's problem codes; a code decisions already name is kept
+    (there is no delete for staff), so its label stays readable."""
+
+    list_display = ("code", "plan", "reason", "label_zh_hans", "label_en", "position")
+    list_filter = ("plan", "reason")
+    list_select_related = ("plan",)
+    search_fields = ("code", "label_zh_hans", "label_en")
+    fields = ("plan", "reason", "code", "label_zh_hans", "label_en", "position")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("plan", "code") if obj else ()
 
 
 @admin.register(Holiday)

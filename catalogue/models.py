@@ -3,11 +3,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kernel.money import MoneyField
 
-from .taxonomy import APPLIANCE_TAXONOMY, QUALIFYING_REASONS
+from .taxonomy import QUALIFYING_REASONS
 
 
 class Insurer(models.Model):
@@ -27,10 +28,6 @@ def default_qualifying_reasons():
     return list(QUALIFYING_REASONS)
 
 
-def default_taxonomy():
-    return {reason: list(codes) for reason, codes in APPLIANCE_TAXONOMY.items()}
-
-
 class Plan(models.Model):
     """A warranty plan (险种) is data: its parameters are the rules' numbers (domain.md §2)."""
 
@@ -48,9 +45,6 @@ class Plan(models.Model):
     refund_due_hours = models.PositiveIntegerField(_("refund due hours"), default=48)
     invoice_working_days = models.PositiveIntegerField(_("invoice working days"), default=6)
     qualifying_reasons = models.JSONField(_("qualifying reasons"), default=default_qualifying_reasons)
-    problem_codes = models.JSONField(
-        _("problem taxonomy"), default=default_taxonomy, help_text=_("Problem codes per qualifying reason.")
-    )
     fast_lane_limit = MoneyField(
         _("fast lane limit"), default=Decimal("100.00"), help_text=_("0 turns the fast lane off.")
     )
@@ -85,12 +79,39 @@ class Plan(models.Model):
     def clean(self):
         if not (self.rate_floor <= self.base_rate <= self.rate_ceiling):
             raise ValidationError(_("The base rate must lie between the floor and the ceiling."))
-        unknown = set(self.problem_codes) - set(self.qualifying_reasons)
-        if unknown:
-            raise ValidationError(_("Problem codes are given for reasons that do not qualify: %s") % ", ".join(unknown))
 
     def problem_codes_for(self, reason: str) -> list[str]:
-        return list(self.problem_codes.get(reason, []))
+        """R-PLAN-1: the plan's codes for one qualifying reason, in their order."""
+        return [row.code for row in self.taxonomy.all() if row.reason == reason]
+
+
+class ProblemCode(models.Model):
+    """R-PLAN-1: one problem code of a plan's taxonomy, under one qualifying reason (domain.md §6)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="taxonomy", verbose_name=_("plan"))
+    reason = models.CharField(_("reason"), max_length=20, choices=[(r.value, r.label) for r in QUALIFYING_REASONS])
+    code = models.SlugField(_("code"), max_length=40)
+    label_zh_hans = models.CharField(_("label (zh-Hans)"), max_length=120)
+    label_en = models.CharField(_("label (English)"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("problem code")
+        verbose_name_plural = _("problem codes")
+        ordering = ["plan", "reason", "position", "code"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="one_problem_code_per_plan")]
+
+    def __str__(self):
+        return f"{self.label} ({self.code})"
+
+    @property
+    def label(self) -> str:
+        """The label in the language of the request: zh-Hans or English."""
+        return self.label_zh_hans if (get_language() or "").lower().startswith("zh") else self.label_en
+
+    def clean(self):
+        if self.plan_id and self.reason and self.reason not in self.plan.qualifying_reasons:
+            raise ValidationError({"reason": _("%s does not qualify under this plan.") % self.get_reason_display()})
 
 
 class Holiday(models.Model):

@@ -13,7 +13,8 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.services import bind
-from catalogue.models import Insurer, Plan
+from catalogue.models import Insurer
+from catalogue.services import shipped_plan
 from kernel.actors import Actor, Channel, Role
 from merchants import services as merchants
 from merchants.models import Enrolment, Shop
@@ -76,11 +77,20 @@ def _users(insurer, shops):
     return logins
 
 
-class Demo:
-    """Drives one demo claim per state; every id is fixed so a second run adds nothing."""
+APPLIANCE, APPAREL = "appliance_30d", "apparel_30d"
+# What a buyer bought and wrote, per plan.
+GOODS = {
+    APPLIANCE: ("kettle-KX-12", "电水壶使用三天后底座漏水,无法加热。"),
+    APPAREL: ("jacket-FZ-08", "外套穿了两次袖口开线,拉链也拉不上了。"),
+}
 
-    def __init__(self, now, insurer, plan, shops):
-        self.now, self.insurer, self.plan, self.shops = now, insurer, plan, shops
+
+class Demo:
+    """Drives one demo claim per state, and apparel claims in several (R-PLAN-1); every id is
+    fixed so a second run adds nothing."""
+
+    def __init__(self, now, insurer, plans, shops):
+        self.now, self.insurer, self.plans, self.shops = now, insurer, plans, shops
         self.platform = Actor(role=Role.PLATFORM, channel=Channel.SYSTEM, label="seed_demo")
         self.reviewer = Actor(role=Role.REVIEWER, channel=Channel.SYSTEM, insurer_id=insurer.pk, label="seed_demo")
         self.staff = Actor(role=Role.SERVICE_STAFF, channel=Channel.SYSTEM, label="seed_demo")
@@ -101,9 +111,11 @@ class Demo:
         level="normal",
         reason="quality",
         photos=1,
+        plan=APPLIANCE,
     ):
-        """A delivered, covered sub-order and a refund request opened `at_hours` from now."""
+        """A delivered, covered sub-order of `plan` and a refund request opened `at_hours` from now."""
         shop = self.shops[shop]
+        product, description = GOODS[plan]
         opened = self.now + dt.timedelta(hours=at_hours)
         receipt = opened - dt.timedelta(days=3)
         sub_order_id = f"demo-so-{name}"
@@ -114,8 +126,8 @@ class Demo:
                     "order_id": f"demo-o-{name}",
                     "shop_id": shop.shop_id,
                     "buyer_id": buyer or f"demo-buyer-{name}",
-                    "product_id": "kettle-KX-12",
-                    "warranty_plan": self.plan.code,
+                    "product_id": product,
+                    "warranty_plan": plan,
                     "paid_amount": Decimal(paid),
                     "placed_at": receipt - dt.timedelta(days=4),
                 }
@@ -136,7 +148,7 @@ class Demo:
                 "kind": kind,
                 "reason": reason,
                 "amount": Decimal(amount or paid),
-                "description": "电水壶使用三天后底座漏水,无法加热。",
+                "description": description,
                 "requested_at": opened,
                 "buyer_level": level,
             },
@@ -155,19 +167,19 @@ class Demo:
             )
         return Claim.objects.get(pk=claim.pk) if claim else request
 
-    def approve(self, claim, at, partial_amount=None):
+    def approve(self, claim, at, partial_amount=None, code=None):
         if partial_amount:
             claims.decide(
                 claim,
                 "partially_approve",
                 self.reviewer,
-                problem_code="not_heating",
+                problem_code=code or "not_heating",
                 approved_amount=Decimal(partial_amount),
                 reason="部分功能正常,按比例赔付",
                 now=at,
             )
         else:
-            claims.decide(claim, "approve", self.reviewer, problem_code="leaking_water_or_power", now=at)
+            claims.decide(claim, "approve", self.reviewer, problem_code=code or "leaking_water_or_power", now=at)
         return Claim.objects.get(pk=claim.pk)
 
     def returned(self, claim, at, *, delivered=True):
@@ -215,14 +227,29 @@ class Demo:
         for i in range(3):  # one buyer, three claims in a month, two shops: abnormal_buyer on the third
             self.claim(f"repeat-{i}", shop=i % 2, at_hours=-(48 - i * 10), buyer="demo-buyer-repeat")
 
+    def build_apparel(self):
+        """demo-shop's apparel_30d claims, decided with the apparel taxonomy (R-PLAN-1)."""
+        h = lambda n: self.now + dt.timedelta(hours=n)  # noqa: E731 - a local shorthand for readability
+        apparel = {"plan": APPAREL, "paid": "359.00"}
+        self.claim("apparel-submitted", at_hours=-3, **apparel)
+        c = self.claim("apparel-rejected", at_hours=-40, **apparel)
+        claims.decide(c, "reject", self.reviewer, reason="照片显示为人为剪破,不属质量问题", now=h(-38))
+        self.approve(self.claim("apparel-awaiting-return", at_hours=-10, **apparel), h(-9), code="seam_split")
+        c = self.claim("apparel-refund-due", kind="refund_only", reason="not_as_described", at_hours=-12, **apparel)
+        self.approve(c, h(-11), partial_amount="120.00", code="material_mismatch")
+        c = self.approve(self.claim("apparel-paid", at_hours=-150, **apparel), h(-148), code="pilling")
+        c = self.returned(c, h(-120))
+        claims.confirm_receipt(c, self.merchant(c.shop), now=h(-100))
+        claims.complete_refund(c, self.platform, now=h(-99))
+
 
 @transaction.atomic
 def _world(now):
     insurer, _ = Insurer.objects.get_or_create(code="demo-insurer", defaults={"name": "众安保险(演示)"})
-    plan, _ = Plan.objects.get_or_create(code="appliance_30d", defaults={"name": "生活电器30天质保险"})
-    plan.insurers.add(insurer)
+    plans = {code: shipped_plan(code) for code in (APPLIANCE, APPAREL)}
+    for plan in plans.values():
+        plan.insurers.add(insurer)
     shops = []
-    staff = Actor(role=Role.SERVICE_STAFF, channel=Channel.SYSTEM, label="seed_demo")
     since = now - dt.timedelta(days=400)
     for shop_id, name, address, account in SHOPS:
         shop, _ = Shop.objects.get_or_create(
@@ -237,21 +264,36 @@ def _world(now):
             },
         )
         shops.append(shop)
-        if not Enrolment.objects.filter(shop=shop, plan=plan).exists():
-            enrolment = merchants.invite(shop, plan, staff, now=since)
-            merchant = Actor(role=Role.MERCHANT, channel=Channel.SYSTEM, shop_id=shop.pk, label="seed_demo")
-            enrolment = merchants.apply(enrolment, insurer, merchant, now=since)
-            supervisor = Actor(role=Role.SUPERVISOR, channel=Channel.SYSTEM, insurer_id=insurer.pk, label="seed_demo")
-            merchants.approve(enrolment, supervisor, now=since)
-    return insurer, plan, shops
+        # R-PLAN-1: demo-shop sells both plans' goods, demo-shop-2 appliances only.
+        for code in (APPLIANCE, APPAREL) if shop_id == "demo-shop" else (APPLIANCE,):
+            _enrol(shop, plans[code], insurer, since)
+    return insurer, plans, shops
+
+
+def _enrol(shop, plan, insurer, since):
+    if Enrolment.objects.filter(shop=shop, plan=plan).exists():
+        return
+    staff = Actor(role=Role.SERVICE_STAFF, channel=Channel.SYSTEM, label="seed_demo")
+    enrolment = merchants.invite(shop, plan, staff, now=since)
+    merchant = Actor(role=Role.MERCHANT, channel=Channel.SYSTEM, shop_id=shop.pk, label="seed_demo")
+    enrolment = merchants.apply(enrolment, insurer, merchant, now=since)
+    supervisor = Actor(role=Role.SUPERVISOR, channel=Channel.SYSTEM, insurer_id=insurer.pk, label="seed_demo")
+    merchants.approve(enrolment, supervisor, now=since)
 
 
 def seed(now=None):
     now = now or timezone.now()
-    insurer, plan, shops = _world(now)
+    insurer, plans, shops = _world(now)
     logins = _users(insurer, shops)
+    demo = Demo(now, insurer, plans, shops)
+    built = False
     if not SubOrder.objects.filter(sub_order_id__startswith="demo-so-").exists():
-        Demo(now, insurer, plan, shops).build()
+        demo.build()
+        built = True
+    if not SubOrder.objects.filter(sub_order_id__startswith="demo-so-apparel-").exists():
+        demo.build_apparel()  # also into a world seeded before the second plan
+        built = True
+    if built:
         claims.process_deadlines(now)
     states = dict(Claim.objects.values_list("status").annotate(n=Count("id")).order_by())
     states["not_routed"] = RefundRequest.objects.filter(business_type="merchant").count()

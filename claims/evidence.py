@@ -10,6 +10,7 @@ import warnings
 
 import imagehash
 from django.core.files import File
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -175,11 +176,11 @@ def hamming(a_hex: str, b_hex: str) -> int:
     return (int(a_hex, 16) ^ int(b_hex, 16)).bit_count()
 
 
-def open_stored(file: "File[bytes]") -> "File[bytes]":
+def open_stored(file: FieldFile) -> File:
     """A stored evidence file opened for reading: NotFound (404) when its row outlived the file,
     StorageUnavailable (503) when the storage does not answer; never a server error."""
     try:
-        if not file.storage.exists(file.name):
+        if not file.name or not file.storage.exists(file.name):
             raise NotFound(_("The evidence file is no longer stored."), code="file_missing")
         return file.open("rb")
     except NotFound:

@@ -1,13 +1,16 @@
 """Service figures (R-KPI-1): per plan, insurer or shop over a period."""
 
+import datetime as dt
 import statistics
 from decimal import Decimal
 
 from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
 
 from kernel.money import to_fen
 from ledger.models import Entry, EntryKind
 
+from .choices import ClaimStatus as S
 from .choices import DisputeOutcome, Outcome
 from .feedback import Rating, RatingSource
 from .models import Claim, ClaimFlag, Decision, ReceiptDispute
@@ -48,8 +51,20 @@ def lowest_rated(claims, *, limit=10):
     )
 
 
-def service_figures(start, end, *, group="plan", claims=None, entries=None):
+def _past_sla_undecided(claim, now):
+    """R-KPI-1 (issue 13): an undecided claim whose review SLA has run out counts against
+    compliance, so leaving late claims undecided never scores better than deciding them late.
+    Waiting for evidence the clock is suspended: it ran out if none of it remained (R-REV-1)."""
+    if claim["decided_at"]:
+        return False
+    if claim["status"] == S.EVIDENCE_REQUESTED:
+        return claim["review_remaining"] is not None and claim["review_remaining"] <= dt.timedelta(0)
+    return claim["review_due_at"] is not None and claim["review_due_at"] <= now
+
+
+def service_figures(start, end, *, group="plan", claims=None, entries=None, now=None):
     """Figures for claims opened in [start, end) and money moved in it, one row per group.
+    SLA compliance is judged as of `now` (default: the present).
 
     `claims` and `entries` are querysets already scoped to the viewer (an insurer's staff see
     their insurer only)."""
@@ -68,6 +83,7 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
                 "decided": 0,
                 "approved": 0,
                 "within_sla": 0,
+                "late_undecided": 0,
                 "decision_hours": [],
                 "payout_hours": [],
                 "premiums": Decimal("0.00"),
@@ -80,9 +96,13 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
             },
         )
 
-    for c in claims.values(key, "id", "opened_at", "decided_at", "review_due_at", "paid_at", "buyer_id"):
+    now = now or timezone.now()
+    columns = (key, "id", "status", "opened_at", "decided_at", "review_due_at", "review_remaining", "paid_at")
+    for c in claims.values(*columns):
         r = row(c[key])
         r["opened"] += 1
+        if _past_sla_undecided(c, now):
+            r["late_undecided"] += 1
         if c["decided_at"]:
             r["decided"] += 1
             r["decision_hours"].append(_hours(c["decided_at"] - c["opened_at"]))
@@ -132,6 +152,7 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
     result = []
     for r in rows.values():
         decided = r["decided"]
+        judged = decided + r["late_undecided"]  # R-KPI-1: late claims count, decided or not
         result.append(
             {
                 "group": r["group"],
@@ -139,7 +160,7 @@ def service_figures(start, end, *, group="plan", claims=None, entries=None):
                 "claims_opened": r["opened"],
                 "claims_decided": decided,
                 "approval_rate": round(r["approved"] / decided, 4) if decided else None,
-                "sla_compliance": round(r["within_sla"] / decided, 4) if decided else None,
+                "sla_compliance": round(r["within_sla"] / judged, 4) if judged else None,
                 "decision_hours_p50": _percentile(r["decision_hours"], 0.5),
                 "decision_hours_p90": _percentile(r["decision_hours"], 0.9),
                 "payout_hours_p50": _percentile(r["payout_hours"], 0.5),

@@ -3,7 +3,6 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
@@ -27,6 +26,7 @@ from .choices import (
 )
 from .choices import ClaimStatus as S
 from .querysets import ClaimFlagQuerySet, ClaimQuerySet, MerchantReportQuerySet, RefundRequestQuerySet
+from .tracking import TrackingKey
 from .workflow import DEADLINES, SLA_WARNING_SHARE
 
 
@@ -182,8 +182,8 @@ class Claim(ConcurrentTransitionMixin, models.Model):
             # Declared here rather than with db_index on the field: on PostgreSQL that would add a
             # second, pattern-matching index that no query uses, paid for on every write.
             models.Index(fields=["status"], name="claim_status"),
-            # R-RET-2's reused tracking number is found case-blind (iexact compares UPPER()).
-            models.Index(Upper("tracking_number"), name="claim_tracking_upper"),
+            # R-ABUSE-1's reused tracking number, compared normalised (claims.tracking).
+            models.Index(TrackingKey("tracking_number"), name="claim_tracking_key"),
             models.Index(fields=["shop", "-opened_at"]),
             models.Index(fields=["insurer", "status", "review_due_at"]),
             models.Index(fields=["buyer", "opened_at"]),
@@ -360,6 +360,15 @@ class Claim(ConcurrentTransitionMixin, models.Model):
             self.status in (S.AWAITING_RETURN, S.REFUND_DUE) and self.partially_approved
         )
 
+    def appeal_window_open(self, at: dt.datetime) -> bool:
+        """R-DIS-1: `at` is within appeal_days of the decision."""
+        return self.decided_at is not None and at <= self.decided_at + dt.timedelta(days=self.appeal_days)
+
+    def may_still_be_appealed(self, at: dt.datetime) -> bool:
+        """R-DIS-1: the buyer could still appeal this claim's decision at `at` (once, in time)."""
+        appealed = Appeal.objects.filter(claim_id=self.pk).exists()
+        return self.is_appealable() and self.appeal_window_open(at) and not appealed
+
     @transition(
         field=status,
         source=[S.REJECTED, S.AWAITING_RETURN, S.REFUND_DUE],
@@ -471,6 +480,13 @@ class Decision(Chained, AppendOnlyModel):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         ordering = ["decided_at", "id"]
+
+    @property
+    def problem_label(self) -> str:
+        """R-PLAN-1: the problem code in words, from the claim's plan's rows."""
+        from catalogue.services import problem_label
+
+        return problem_label(self.claim.plan, self.problem_code)
 
 
 class ReceiptDispute(models.Model):

@@ -37,6 +37,7 @@ GENERATION = "webhooks:subscribers-generation"
 # A list kept this long at most, in case a change reached the clients' rows without their signals.
 SUBSCRIBERS_FOR = 600
 
+
 def in_scope(client, event):
     """Platform clients hear every event; an insurer's or a shop's only its own, and only when the
     event is addressed to its role (staff escalations stay out of a merchant's hands)."""
@@ -126,6 +127,7 @@ def _changed_here() -> bool:
     the pending callbacks, and with them the answer)."""
     connection = transaction.get_connection()
     return any(callback is _new_generation for _savepoints, callback, _robust in connection.run_on_commit)
+
 
 def body_bytes(payload):
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()

@@ -4,7 +4,7 @@ import datetime as dt
 import secrets
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Sum
+from django.db.models import F, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,7 +163,10 @@ class _Changes:
         self.transitions = []  # (policy, name, source, target, at, reason)
         self.entries = []  # (kind, policy, at)
         self.issued = []  # (policy, order, at)
-        self.with_open_claims = _policies_with_open_claims([p for key, p in policies.items() if key in cancelling])
+        self.invoiced_cancelled = []  # cancelled policies already on an invoice request
+        cancelled = [p for key, p in policies.items() if key in cancelling]
+        self.with_open_claims = _policies_with_open_claims(cancelled)
+        self.rejected_claims = _rejected_claims(cancelled)
 
     def order_changed(self, order, field):
         self.orders[order.pk] = order
@@ -201,6 +204,8 @@ class _Changes:
         """R-POL-2: a cancellation after shipping cancels the policy and refunds its premium."""
         self.move(policy, "cancel", at=at, reason=_("Order cancelled after shipping"))
         self.entries.append((EntryKind.PREMIUM_REFUNDED, policy, at))
+        if policy.invoice_id:
+            self.invoiced_cancelled.append(policy)
 
     def write(self):
         Policy.objects.bulk_create(self.new_policies)
@@ -209,6 +214,7 @@ class _Changes:
         if self.orders:
             # bulk_update writes a CASE over every row per field: leave out the fields nothing changed.
             SubOrder.objects.bulk_update(self.orders.values(), sorted(self.order_fields))
+        _off_requested_invoices(self.invoiced_cancelled)
         TransitionLog.objects.bulk_create(
             transition_row(
                 policy, transition=name, source=source, target=target, actor=self.actor, reason=reason, at=at
@@ -250,6 +256,28 @@ class _Changes:
         )
 
 
+def _off_requested_invoices(policies):
+    """R-INV-1: a premium refunded by a cancellation leaves the invoice request it was on while
+    that is still `requested` (its total and count drop with it). An invoice already issued keeps
+    it: the paper invoice exists, and the refund is in the ledger."""
+    if not policies:
+        return
+    requested = set(
+        Invoice.objects.select_for_update()
+        .filter(pk__in={p.invoice_id for p in policies}, status=InvoiceStatus.REQUESTED)
+        .values_list("pk", flat=True)
+    )
+    leaving = {}
+    for policy in policies:
+        if policy.invoice_id in requested:
+            leaving.setdefault(policy.invoice_id, []).append(policy)
+    for invoice_id, gone in leaving.items():
+        Policy.objects.filter(pk__in=[p.pk for p in gone]).update(invoice=None)
+        Invoice.objects.filter(pk=invoice_id).update(
+            total=F("total") - sum(p.premium for p in gone), policy_count=F("policy_count") - len(gone)
+        )
+
+
 def _policies_with_open_claims(policies):
     """Policies whose cancellation R-POL-2 refuses: a claim on them is open (or paid, see caller)."""
     if not policies:
@@ -257,6 +285,16 @@ def _policies_with_open_claims(policies):
     # The claims app sits above this one: reach its rows through the reverse relation.
     claims = Policy.claims.field.model.objects.filter(policy__in=policies).open()
     return set(claims.values_list("policy_id", flat=True))
+
+
+def _rejected_claims(policies):
+    """Policy pk → its rejected claims, which R-DIS-1 may still reopen through an appeal."""
+    if not policies:
+        return {}
+    claims = {}
+    for claim in Policy.claims.field.model.objects.filter(policy__in=policies, status="rejected"):
+        claims.setdefault(claim.policy_id, []).append(claim)
+    return claims
 
 
 def _outcome(order, event_type, result, code=""):
@@ -294,6 +332,10 @@ def _cancelled(order, batch, at):
     if policy and policy.status in (PolicyStatus.ISSUED, PolicyStatus.IN_COVER):
         if policy.claim_paid or policy.pk in batch.with_open_claims:
             return _outcome(order, "cancelled", "refused", "claim_open")
+        if any(claim.may_still_be_appealed(at) for claim in batch.rejected_claims.get(policy.pk, ())):
+            # R-POL-2 x R-DIS-1: a rejection the buyer may still appeal could yet be paid, so the
+            # policy stays (premium kept) until the appeal window closes (docs/api.md §5).
+            return _outcome(order, "cancelled", "refused", "claim_appealable")
         batch.cancel(policy, at)
     order.cancelled_at = at
     batch.order_changed(order, "cancelled_at")

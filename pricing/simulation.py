@@ -16,6 +16,7 @@ from django.utils import timezone
 from PIL import Image
 
 from catalogue.models import Insurer, Plan
+from catalogue.services import give_taxonomy
 from claims import services as claims
 from claims.choices import Side
 from claims.models import Claim
@@ -69,6 +70,7 @@ class Market:
             code="sim_appliance_30d", defaults={"name": "Simulated appliance plan"}
         )
         self.plan.insurers.add(self.insurer)
+        give_taxonomy(self.plan, "appliance_30d")  # R-PLAN-1: decisions need the plan's codes
         self.shops = []
         for quality in QUALITIES:
             for i in range(shops_per_quality):

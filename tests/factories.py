@@ -13,6 +13,8 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from accounts.services import bind
 from catalogue.models import Insurer, Plan
+from catalogue.services import give_taxonomy
+from catalogue.taxonomy import STARTING_TAXONOMIES
 from merchants.models import Shop
 
 
@@ -38,6 +40,13 @@ class PlanFactory(factory.django.DjangoModelFactory):
     def insurers(self, create, extracted, **kwargs):
         if create and extracted:
             self.insurers.add(*extracted)
+
+    @factory.post_generation
+    def taxonomy(self, create, extracted, **kwargs):
+        """R-PLAN-1: a shipped plan gets its own starting rows, any other plan the appliance ones;
+        `taxonomy=False` leaves the plan without codes."""
+        if create and extracted is not False:
+            give_taxonomy(self, extracted or (self.code if self.code in STARTING_TAXONOMIES else "appliance_30d"))
 
 
 class ShopFactory(factory.django.DjangoModelFactory):

@@ -187,6 +187,18 @@ def test_r_abuse_1_a_reused_tracking_number_flags_tracking_reused(world):
     assert later.status == "return_in_transit"
 
 
+@pytest.mark.parametrize("written", ["SF1234567", "sf-1234-567", " SF 1234 567 "])
+def test_r_abuse_1_a_reused_tracking_number_is_matched_without_spaces_or_dashes(world, written):
+    earlier = world.approved(buyer="buyer-a")
+    ship(world, earlier, "SF 1234 567")
+    later = world.approved(buyer="buyer-b")
+
+    ship(world, later, written)
+
+    assert flags(later) == {"tracking_reused"}
+    assert later.flags.get().related_claim == earlier
+
+
 def test_r_abuse_1_a_fresh_tracking_number_does_not_flag(world):
     ship(world, world.approved(buyer="buyer-a"), "SF777")
     later = world.approved(buyer="buyer-b")
@@ -391,6 +403,7 @@ def test_r_pen_1_overdue_refund_finding_grants_points_once(world):
 def test_r_pen_1_each_kind_of_finding_counts_once_per_sub_order(world):
     claim = world.in_state("receipt_disputed")
     claims.resolve_receipt_dispute(claim, world.staff, outcome="overturn", note="签收完整", now=world.now)
+    claims.process_deadlines(world.now + dt.timedelta(hours=48))  # the refund then falls overdue
 
     with pytest.raises(Conflict):
         claims.record_finding(claim, world.staff, kind="receipt_overturned", reason="重复", now=world.now)
@@ -401,6 +414,19 @@ def test_r_pen_1_each_kind_of_finding_counts_once_per_sub_order(world):
         "receipt_overturned",
         "refund_overdue",
     ]
+
+
+@pytest.mark.parametrize("kind", ["refund_overdue", "receipt_overturned"])
+def test_r_pen_1_a_finding_needs_its_cause_on_record(world, kind):
+    """A claim whose refund was never overdue, and whose parcel rejection was never overturned."""
+    claim = world.in_state("refund_due")
+
+    with pytest.raises(RuleViolation) as refused:
+        claims.record_finding(claim, world.staff, kind=kind, reason="超时未退款", now=world.now)
+
+    assert (refused.value.status, refused.value.code, refused.value.rule) == (422, "finding_without_cause", "R-PEN-1")
+    assert not points_entries(claim).exists()
+    assert not NonPerformanceFinding.objects.filter(claim=claim).exists()
 
 
 def test_r_pen_1_a_finding_needs_a_reason_a_known_kind_and_service_staff(world):

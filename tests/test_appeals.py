@@ -272,3 +272,22 @@ def test_r_dis_1_the_fresh_return_clock_runs_out_like_the_first(world):
     assert fresh(claim).status == "awaiting_return"
     claims.process_deadlines(world.now + hours(200 + 168))
     assert fresh(claim).status == "closed_no_return"
+
+
+def test_r_rev_2_an_evidence_timeout_rejection_without_a_buyer_image_cannot_be_changed_to_an_approval(world):
+    """Rejected because the buyer sent nothing (a video alone is not an image): an appeal may
+    be upheld, but no approval on appeal without a buyer image and a description."""
+    claim = world.claim(with_image=False)
+    claims.decide(claim, "request_evidence", world.reviewer, reason="请补充照片", now=world.now)
+    claims.process_deadlines(world.now + hours(72))
+    assert fresh(claim).status == "rejected"
+    appeal(world, claim, after=hours(73))
+
+    with pytest.raises(RuleViolation) as refused:
+        resolve(
+            world, claim, "change", after=hours(74), approved_amount=claim.requested_amount, problem_code="no_power"
+        )
+
+    assert (refused.value.code, refused.value.rule) == ("evidence_missing", "R-REV-2")
+    assert fresh(claim).status == "under_appeal"
+    assert not claim.decisions.filter(on_appeal=True).exists()

@@ -18,6 +18,7 @@ from claims import services as claims
 from claims.choices import ClaimStatus
 from claims.models import Claim, ClaimFlag
 from kernel.actors import Actor, Channel, Role
+from kernel.errors import RuleViolation
 from kernel.timeutil import SHANGHAI
 from ledger.models import Entry
 from merchants.models import CoverPeriod, Enrolment, Rate, Shop
@@ -229,3 +230,71 @@ def test_a_seeded_world_takes_new_evidence(seeded):
     platform = Actor(role=Role.PLATFORM, channel=Channel.API, label="platform")
     claims.add_evidence(claim, "buyer", image_upload(pattern=5), platform)
     assert Claim.objects.get(pk=claim.pk).status == "submitted"
+
+
+# -- Deadlines refused when the step is tried, whether or not the sweep has run (issue 13) ------
+
+
+def late(claim, column):
+    return getattr(claim, column) + dt.timedelta(hours=5)
+
+
+def refused_as_late(step, rule):
+    with pytest.raises(RuleViolation) as refused:
+        step()
+    assert (refused.value.status, refused.value.code, refused.value.rule) == (422, "deadline_passed", rule)
+
+
+def test_r_ret_2_a_tracking_number_past_168_hours_is_refused_then_the_sweep_closes_the_claim(world):
+    claim = world.in_state(ClaimStatus.AWAITING_RETURN)
+    when = late(claim, "return_due_at")
+    assert when == world.now + dt.timedelta(hours=168 + 5)
+
+    refused_as_late(
+        lambda: claims.record_return_shipment(claim, world.platform, carrier="SF", tracking_number="SF1", now=when),
+        "R-RET-2",
+    )
+
+    assert Claim.objects.get(pk=claim.pk).status == "awaiting_return"
+    claims.process_deadlines(when)
+    assert Claim.objects.get(pk=claim.pk).status == "closed_no_return"
+
+
+def test_r_rev_2_evidence_past_72_hours_is_refused_and_not_stored_then_the_sweep_rejects(world):
+    claim = world.in_state(ClaimStatus.EVIDENCE_REQUESTED)
+    when = late(claim, "evidence_due_at")
+    assert when == world.now + dt.timedelta(hours=72 + 5)
+
+    refused_as_late(
+        lambda: claims.add_evidence(claim, "buyer", image_upload(pattern=3), world.platform, now=when), "R-REV-2"
+    )
+
+    assert claim.evidence.count() == 1
+    assert Claim.objects.get(pk=claim.pk).status == "evidence_requested"
+    claims.process_deadlines(when)
+    assert Claim.objects.get(pk=claim.pk).status == "rejected"
+
+
+def test_r_ret_5_a_parcel_rejection_past_240_hours_is_refused_then_the_sweep_confirms_receipt(world):
+    claim = world.in_state(ClaimStatus.AWAITING_RECEIPT)
+    when = late(claim, "receipt_due_at")
+    assert when == world.now + dt.timedelta(hours=240 + 5)
+    claims.add_evidence(claim, "merchant", image_upload(pattern=5), world.merchant, now=world.now)
+
+    refused_as_late(
+        lambda: claims.reject_receipt(claim, world.merchant, reason_code="empty_parcel", note="空包裹", now=when),
+        "R-RET-5",
+    )
+
+    assert Claim.objects.get(pk=claim.pk).status == "awaiting_receipt"
+    claims.process_deadlines(when)
+    assert Claim.objects.get(pk=claim.pk).status == "refund_due"
+
+
+def test_a_step_just_before_its_deadline_is_still_taken(world):
+    claim = world.in_state(ClaimStatus.AWAITING_RETURN)
+    just_in_time = claim.return_due_at - dt.timedelta(seconds=1)
+
+    claims.record_return_shipment(claim, world.platform, carrier="SF", tracking_number="SF2", now=just_in_time)
+
+    assert Claim.objects.get(pk=claim.pk).status == "return_in_transit"

@@ -130,3 +130,25 @@ def test_r_kpi_1_only_the_chosen_period_counts(world, record):
     assert after_opening[0]["claims_paid"] == Decimal("199.00")
     assert after_opening[0]["premiums"] == Decimal("0.00")
     assert service_figures(world.now - dt.timedelta(days=30), world.now - dt.timedelta(days=10)) == []
+
+
+def test_r_kpi_1_a_claim_past_its_sla_counts_against_compliance_decided_or_not(world):
+    """An insurer that never decides its late claims does not score 100 %: two claims left
+    undecided past the 24 h SLA, one decided in time, one still within its SLA (not counted)."""
+    on_time = world.claim(kind="refund_only", buyer="k1")
+    claims.decide(on_time, "approve", world.reviewer, problem_code="no_power", now=at(world, 2))
+    world.claim(kind="refund_only", buyer="k2")
+    asked = world.claim(kind="refund_only", buyer="k3")
+    claims.decide(asked, "request_evidence", world.reviewer, reason="请补充照片", now=at(world, 25))
+    recent = world.claim(kind="refund_only", buyer="k4", now=at(world, 40))
+
+    [row] = service_figures(*window(world), group="insurer", now=at(world, 48))
+
+    assert (row["claims_opened"], row["claims_decided"]) == (4, 1)
+    assert row["sla_compliance"] == round(1 / 3, 4)
+    assert recent.decided_at is None
+
+    [never] = service_figures(
+        *window(world), group="insurer", now=at(world, 48), claims=Claim.objects.exclude(pk=on_time.pk)
+    )
+    assert never["sla_compliance"] == 0.0

@@ -99,6 +99,29 @@ def test_r_inv_1_cancelled_policies_are_not_invoiced(world):
     assert invoice.total == kept.premium
 
 
+def test_r_inv_1_a_policy_cancelled_after_the_request_leaves_the_requested_invoice(world):
+    """Its premium was refunded (R-POL-2): a request still `requested` no longer lists it."""
+    kept, cancelled = issue(world, paid="200.00"), issue(world, paid="333.00")
+    invoice = request(world)
+    assert invoice.policy_count == 2
+
+    world.event(cancelled.sub_order, "cancelled", world.now + dt.timedelta(hours=1))
+
+    invoice.refresh_from_db()
+    assert set(invoice.policies.all()) == {kept}
+    assert (invoice.total, invoice.policy_count) == (kept.premium, 1)
+
+
+def test_r_inv_1_an_issued_invoice_keeps_a_policy_cancelled_afterwards(world):
+    cancelled = issue(world)
+    invoice = policies.issue_invoice(request(world), world.supervisor, now=world.now)
+
+    world.event(cancelled.sub_order, "cancelled", world.now + dt.timedelta(hours=1))
+
+    invoice.refresh_from_db()
+    assert (invoice.policy_count, list(invoice.policies.all())) == (1, [cancelled])
+
+
 def test_r_inv_1_a_refused_invoice_frees_its_premiums(world):
     policy = issue(world)
     refused = request(world)

@@ -71,7 +71,10 @@ def test_r_pay_4_every_movement_is_linked_to_its_policy_and_claim(world):
 
 
 def test_r_pay_4_balances_per_merchant_insurer_and_plan_come_from_the_ledger(world):
-    claim = paid_claim(world, paid="199.00")  # premium 2.99, payout 199.00
+    claim = world.approved(kind="refund_only", paid="199.00")  # premium 2.99, payout 199.00
+    claims.process_deadlines(world.now + dt.timedelta(hours=claim.refund_due_hours))  # refund overdue (R-PAY-1)
+    claims.complete_refund(claim, world.platform, now=world.now)
+    assert claims.pay_out(claim.pk, now=world.now) is True
     cancelled = world.delivered_order(paid="100.00")  # premium 1.50, refunded below
     world.event(cancelled, "cancelled", world.now)
     claims.record_finding(claim, world.staff, kind="refund_overdue", reason="退款超时", now=world.now)

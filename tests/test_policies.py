@@ -163,10 +163,73 @@ def test_r_pol_2_cancellation_is_refused_once_a_claim_is_paid(world):
     assert "premium_refunded" not in [kind for kind, _amount in ledger_kinds(policy)]
 
 
+# -- R-POL-2 x R-DIS-1: a cancellation meets a decision the buyer may still appeal ---------------
+
+
+def cancel(world, claim, after):
+    outcome = world.event(claim.sub_order, "cancelled", world.now + after)
+    return outcome, Policy.objects.get(pk=claim.policy_id)
+
+
+def test_r_pol_2_r_dis_1_cancellation_refused_while_a_rejection_may_be_appealed(world):
+    """Cancellation first, then the appeal: the cancellation is refused, so the changed
+    decision is paid on a policy still in cover and its premium was never refunded."""
+    claim = world.in_state("rejected", kind="refund_only")
+
+    outcome, policy = cancel(world, claim, dt.timedelta(hours=1))
+
+    assert (outcome["result"], outcome["code"]) == ("refused", "claim_appealable")
+    assert policy.status == "in_cover"
+    assert SubOrder.objects.get(pk=claim.sub_order_id).cancelled_at is None
+    later = world.now + dt.timedelta(hours=2)
+    claims.appeal(claim, world.platform, reason="不服", now=later)
+    claims.resolve_appeal(
+        claim,
+        world.staff,
+        outcome="change",
+        note="证据充分",
+        approved_amount=claim.requested_amount,
+        problem_code="no_power",
+        now=later,
+    )
+    claims.complete_refund(claim, world.platform, now=later)
+    claims.pay_out(claim.pk, now=later)
+    claim.refresh_from_db()
+    policy.refresh_from_db()
+    assert (claim.status, policy.status, policy.claim_paid) == ("paid", "in_cover", True)
+    assert "premium_refunded" not in [kind for kind, _amount in ledger_kinds(policy)]
+
+
+def test_r_pol_2_r_dis_1_cancellation_refused_under_appeal_and_applied_once_it_is_final(world):
+    """The appeal first, then the cancellation: refused while the appeal is heard (the claim is
+    open); once the rejection is upheld (final: the one appeal is used) it is applied."""
+    claim = world.in_state("under_appeal", kind="refund_only")
+
+    outcome, policy = cancel(world, claim, dt.timedelta(hours=1))
+    assert (outcome["result"], outcome["code"], policy.status) == ("refused", "claim_open", "in_cover")
+
+    claims.resolve_appeal(claim, world.staff, outcome="uphold", note="维持", now=world.now + dt.timedelta(hours=2))
+    outcome, policy = cancel(world, claim, dt.timedelta(hours=3))
+
+    assert (outcome["result"], policy.status) == ("applied", "cancelled")
+    assert [kind for kind, _amount in ledger_kinds(policy)] == ["premium_charged", "premium_refunded"]
+
+
+def test_r_pol_2_r_dis_1_cancellation_after_the_appeal_window_then_no_appeal(world):
+    claim = world.in_state("rejected", kind="refund_only")
+
+    outcome, policy = cancel(world, claim, dt.timedelta(days=15, seconds=1))
+
+    assert (outcome["result"], policy.status) == ("applied", "cancelled")
+    with pytest.raises(RuleViolation) as refused:
+        claims.appeal(claim, world.platform, reason="不服", now=world.now + dt.timedelta(days=16))
+    assert refused.value.code == "appeal_window_closed"
+
+
 def test_r_pol_2_cancellation_goes_through_once_the_claim_closed_unpaid(world):
-    claim = world.claim(kind="refund_only")
-    claims.decide(claim, "reject", world.reviewer, reason="人为损坏", now=world.now)
-    outcome, policy = refused_cancellation(world, claim.sub_order)
+    # Closed with no return: unpaid, and not a decision the buyer may appeal (R-DIS-1 above).
+    claim = world.in_state("closed_no_return")
+    outcome, policy = cancel(world, claim, dt.timedelta(hours=200))
     assert outcome["result"] == "applied"
     assert policy.status == "cancelled"
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from audit.services import history, version
-from catalogue.taxonomy import APPLIANCE_TAXONOMY
+from catalogue.taxonomy import STARTING_TAXONOMIES
 from claims import services as claims
 from claims.choices import Side
 from claims.models import Buyer, Decision
@@ -16,6 +16,9 @@ from notices.models import Notice
 from .factories import mp4_upload, photo_upload
 
 SLA = dt.timedelta(hours=24)
+APPLIANCE_TAXONOMY: dict[str, list[str]] = {}
+for _reason, _code, _zh, _en in STARTING_TAXONOMIES["appliance_30d"][1]:
+    APPLIANCE_TAXONOMY.setdefault(_reason, []).append(_code)
 EVERY_CODE = sorted({code for codes in APPLIANCE_TAXONOMY.values() for code in codes} | {"unassessed"})
 
 
@@ -444,6 +447,42 @@ def test_r_rev_6_reviewer_cannot_use_unassessed_but_fast_lane_decision_is_record
     claim = fast_candidate(world)
 
     assert Decision.objects.filter(claim=claim, automatic=True, role="system").count() == 1
+
+
+def test_r_rev_6_r_pol_5_fast_lane_leaves_a_claim_above_the_cap_to_a_reviewer(world):
+    """R-REV-6 x R-POL-5: 150.00 of a 199.00 sub-order already paid, a `high` buyer asks 80.00.
+    The first photo is stored and the claim waits for a reviewer, who may approve what remains."""
+    sub_order = world.delivered_order(paid="199.00", buyer="buyer-fast")
+    first = world.refund(sub_order, kind="refund_only", amount="199.00", level="normal").claim
+    claims.add_evidence(first, Side.BUYER, photo_upload(7100), world.platform, now=world.now)
+    claims.decide(
+        first,
+        "partially_approve",
+        world.reviewer,
+        problem_code="no_power",
+        approved_amount=Decimal("150.00"),
+        reason="部分",
+        now=world.now,
+    )
+    claims.complete_refund(first, world.platform, now=world.now)
+    claims.pay_out(first.pk, now=world.now)
+    second = world.refund(sub_order, kind="refund_only", amount="80.00", level="high").claim
+
+    claims.add_evidence(second, Side.BUYER, photo_upload(7200), world.platform, now=world.now)
+
+    assert second.evidence.count() == 1
+    assert status(second) == "submitted"
+    assert "automatic_decision" not in flags(second)
+    claims.decide(
+        second,
+        "partially_approve",
+        world.reviewer,
+        problem_code="no_power",
+        approved_amount=Decimal("49.00"),
+        reason="余额",
+        now=world.now,
+    )
+    assert status(second) == "refund_due"
 
 
 # -- R-ASSIGN-1: a claim held by one reviewer -----------------------------------------------

@@ -379,6 +379,14 @@ def merchant_evidence_then(state):
     return arrange
 
 
+def overdue_refund(w):
+    """A refund flagged overdue: the cause a refund_overdue finding needs on record (R-PEN-1)."""
+    claim = w.in_state(S.REFUND_DUE)
+    claims.process_deadlines(w.now + dt.timedelta(hours=claim.refund_due_hours))
+    claim.refresh_from_db()
+    return claim
+
+
 # action, who may take it (domain.md §1, §14, api.md), a state where it is allowed
 WHO_MAY = [
     (request_evidence, {Role.REVIEWER, Role.SUPERVISOR, Role.INSURER}, at(S.SUBMITTED)),
@@ -398,7 +406,7 @@ WHO_MAY = [
     (uphold_appeal, {Role.SERVICE_STAFF}, at(S.UNDER_APPEAL)),
     (change_decision, {Role.SERVICE_STAFF}, at(S.UNDER_APPEAL)),
     (report_buyer, {Role.MERCHANT}, at(S.SUBMITTED)),
-    (record_finding, {Role.SERVICE_STAFF}, at(S.REFUND_DUE)),
+    (record_finding, {Role.SERVICE_STAFF}, overdue_refund),
 ]
 
 

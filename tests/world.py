@@ -45,14 +45,14 @@ class World:
         self.other_enrolment = self.enrol(self.other_shop, at=self.since)
         self._seq = 0
 
-    def enrol(self, shop, *, insurer=None, at=None):
+    def enrol(self, shop, *, insurer=None, at=None, plan=None):
         insurer = insurer or self.insurer
         supervisor = (
             self.supervisor
             if insurer == self.insurer
             else Actor(role=Role.SUPERVISOR, channel=Channel.ADMIN, insurer_id=insurer.pk, label="sup")
         )
-        enrolment = merchants.invite(shop, self.plan, self.staff, now=at)
+        enrolment = merchants.invite(shop, plan or self.plan, self.staff, now=at)
         merchant = Actor(role=Role.MERCHANT, channel=Channel.PORTAL, shop_id=shop.pk, label=shop.shop_id)
         merchants.apply(enrolment, insurer, merchant, now=at)
         return merchants.approve(enrolment, supervisor, now=at)
@@ -83,10 +83,11 @@ class World:
         sub_order.refresh_from_db()
         return outcome
 
-    def delivered_order(self, shop=None, *, paid="199.00", buyer="buyer-1", receipt_at=None):
+    def delivered_order(self, shop=None, *, paid="199.00", buyer="buyer-1", receipt_at=None, plan="appliance_30d"):
         """A covered sub-order, shipped and received: its policy is in cover."""
         receipt_at = receipt_at or self.now - dt.timedelta(days=5)
-        sub_order = self.order(shop, paid=paid, buyer=buyer, placed_at=receipt_at - dt.timedelta(days=3))
+        placed_at = receipt_at - dt.timedelta(days=3)
+        sub_order = self.order(shop, paid=paid, buyer=buyer, placed_at=placed_at, plan=plan)
         self.event(sub_order, "shipped", receipt_at - dt.timedelta(days=2))
         self.event(sub_order, "receipt_confirmed", receipt_at)
         return sub_order
@@ -126,10 +127,12 @@ class World:
         level="normal",
         shop=None,
         with_image=True,
+        plan="appliance_30d",
         **details,
     ):
         opened = details.get("now") or self.now
-        sub_order = self.delivered_order(shop, paid=paid, buyer=buyer, receipt_at=opened - dt.timedelta(days=5))
+        receipt_at = opened - dt.timedelta(days=5)
+        sub_order = self.delivered_order(shop, paid=paid, buyer=buyer, receipt_at=receipt_at, plan=plan)
         request = self.refund(sub_order, kind=kind, amount=amount, level=level, **details)
         claim = request.claim
         if with_image:

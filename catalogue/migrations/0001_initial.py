@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 ('refund_due_hours', models.PositiveIntegerField(default=48, verbose_name='refund due hours')),
                 ('invoice_working_days', models.PositiveIntegerField(default=6, verbose_name='invoice working days')),
                 ('qualifying_reasons', models.JSONField(default=catalogue.models.default_qualifying_reasons, verbose_name='qualifying reasons')),
-                ('problem_codes', models.JSONField(default=catalogue.models.default_taxonomy, help_text='Problem codes per qualifying reason.', verbose_name='problem taxonomy')),
+                ('problem_codes', models.JSONField(default=dict, help_text='Problem codes per qualifying reason.', verbose_name='problem taxonomy')),
                 ('fast_lane_limit', kernel.money.MoneyField(decimal_places=2, default=Decimal('100.00'), help_text='0 turns the fast lane off.', max_digits=14, verbose_name='fast lane limit')),
                 ('fast_lane_audit_share', models.DecimalField(decimal_places=3, default=Decimal('0.100'), max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)], verbose_name='share of automatic decisions audited')),
                 ('abuse_window_days', models.PositiveIntegerField(default=30, verbose_name='abuse window days')),

@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.actions import ActionForm, ObjectAction, ReasonForm
-from catalogue.taxonomy import ProblemCode
 from claims import services as claims
 from claims.choices import AppealOutcome, DisputeOutcome, FindingKind, Flag, Outcome
 from claims.feedback import NOTE_MAX_LENGTH
@@ -20,8 +19,9 @@ DISPUTES = "backoffice.resolve_disputes"
 
 
 def problem_code_choices(claim):
-    labels = dict(ProblemCode.choices)
-    return [(code, f"{labels.get(code, code)} ({code})") for code in claim.plan.problem_codes_for(claim.reason)]
+    """R-PLAN-1: the codes of the claim's plan and reason, labelled from their rows."""
+    rows = claim.plan.taxonomy.filter(reason=claim.reason)
+    return [(row.code, f"{row.label} ({row.code})") for row in rows]
 
 
 class ProblemCodeForm(ActionForm):

@@ -64,8 +64,8 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         "=refund_request__refund_id",
         "=sub_order__sub_order_id",
         "=buyer__buyer_id",
-        # Case-blind, as R-RET-2 compares it, through the UPPER() index.
-        "tracking_number__iexact",
+        # Normalised, as R-ABUSE-1 compares it, through the claim_tracking_key index.
+        "tracking_number__same_tracking",
     )
     search_help_text = gettext_lazy("Claim id, refund id, sub-order id, buyer id or return tracking number (exact).")
     ordering = ("-opened_at",)

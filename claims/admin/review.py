@@ -1,6 +1,6 @@
 """The review page of a claim: what the desk shows beside the buttons (domain.md §6, §7, §11)."""
 
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,7 +55,7 @@ def review_context(model_admin, request, claim, bound=None):
         "buyer_videos": [e for e in evidence if e.side == Side.BUYER and e.kind == EvidenceKind.VIDEO],
         "merchant_evidence": [e for e in evidence if e.side == Side.MERCHANT],
         "flags": list(claim.flags.select_related("related_claim")),
-        "decisions": list(claim.decisions.select_related("user")),
+        "decisions": _decisions(claim),
         "history": list(history(claim).select_related("user")),
         "other_claims": other_claims,
         "dispute": getattr(claim, "receipt_dispute", None),
@@ -70,3 +70,9 @@ def review_context(model_admin, request, claim, bound=None):
         "next_claim": next_claim,
         "has_view_permission": True,
     }
+
+
+def _decisions(claim):
+    """The claim's decisions, their problem labels read from one load of its plan's rows (R-PLAN-1)."""
+    prefetch_related_objects([claim.plan], "taxonomy")
+    return list(claim.decisions.select_related("user"))

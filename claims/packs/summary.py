@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from audit.services import history
-from catalogue.taxonomy import ProblemCode, Reason
+from catalogue.taxonomy import Reason
 from claims.choices import ClaimStatus, EvidenceKind
 from kernel.actors import Channel, Role
 
@@ -69,8 +69,8 @@ def summary_html(claim, evidence, flags, files, *, head, merchant, at) -> str:
         "status": _label(ClaimStatus, claim.status),
         "flags": flags,
         "timeline": timeline(claim, merchant),
-        "decisions": [
-            {"decision": decision, "problem": _label(ProblemCode, decision.problem_code)}
+        "decisions": [  # R-PLAN-1: the problem in words, from the plan's rows
+            {"decision": decision, "problem": decision.problem_label}
             for decision in claim.decisions.order_by("decided_at", "id")
         ],
         # R-NOTE-2: internal notes are part of the history, and never shown to merchants.

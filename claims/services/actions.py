@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from audit.services import version
 from kernel.actors import Actor, require
 from kernel.errors import NotFound, RuleViolation, stale_page
+from kernel.timeutil import SHANGHAI
 
 from ..models import Claim
-from ..workflow import TRANSITIONS
+from ..workflow import DEADLINES, TRANSITIONS
 
 
 def now_or(now: dt.datetime | None) -> dt.datetime:
@@ -52,6 +53,21 @@ def acting(
 def require_text(value: str, field: str, message: str, rule: str) -> None:
     if not value:
         raise RuleViolation(message, code=f"{field}_required", rule=rule, fields={field: [_("Required.")]})
+
+
+def refuse_past_deadline(claim: Claim, now: dt.datetime, rule: str) -> None:
+    """A step whose clock has run out in the claim's state is refused when it is tried, whether or
+    not the sweep has run yet (issue 13); the sweep then does what the deadline owes. The clock is
+    the state's own (workflow.DEADLINES), due at its column's time: at that moment it has run out."""
+    column, label = DEADLINES[claim.status]
+    due: dt.datetime | None = getattr(claim, column)
+    if due is not None and now >= due:
+        raise RuleViolation(
+            _("Too late: %(deadline)s at %(due)s.")
+            % {"deadline": label, "due": due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S %z")},
+            code="deadline_passed",
+            rule=rule,
+        )
 
 
 def get_claim_for(actor: Actor, claim_id: str) -> Claim:

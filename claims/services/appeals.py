@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from catalogue.taxonomy import UNASSESSED
 from kernel.actors import Actor
 from kernel.errors import Conflict, RuleViolation, transition_refused
 
@@ -13,7 +14,7 @@ from ..choices import ClaimStatus as S
 from ..models import Appeal, Claim
 from .actions import acting, require_text
 from .notices import STAFF_AUDIENCES, move, notify, refund_due_notice, send_return_address
-from .review import cap_for, record_decision
+from .review import cap_for, check_problem_code, has_image_and_description, record_decision
 
 
 def appeal(claim: Claim, actor: Actor, *, reason: str, now: dt.datetime | None = None) -> Claim:
@@ -25,8 +26,7 @@ def appeal(claim: Claim, actor: Actor, *, reason: str, now: dt.datetime | None =
             raise RuleViolation(_("This claim was already appealed once."), code="appeal_used", rule="R-DIS-1")
         if not claim.is_appealable():
             raise transition_refused(claim, "appeal", claim.status)
-        decided_at = claim.decided_at
-        if decided_at is None or now > decided_at + dt.timedelta(days=claim.appeal_days):
+        if not claim.appeal_window_open(now):
             raise RuleViolation(
                 _("The appeal window of %s days after the decision has closed.") % claim.appeal_days,
                 code="appeal_window_closed",
@@ -93,6 +93,13 @@ def _change_decision(
     problem_code: str,
 ) -> None:
     """R-DIS-1: a new amount, and the claim goes on towards the return or the refund."""
+    if not has_image_and_description(claim):
+        # R-REV-2 holds for an approval on appeal too (e.g. an evidence-timeout rejection).
+        raise RuleViolation(
+            _("Approval needs at least one buyer image and the buyer's description."),
+            code="evidence_missing",
+            rule="R-REV-2",
+        )
     if amount is None or not (Decimal("0") < amount <= claim.requested_amount) or amount > cap_for(claim):
         raise RuleViolation(
             _("The new amount must be above 0 and at most the requested amount."),
@@ -101,13 +108,8 @@ def _change_decision(
             fields={"approved_amount": [_("Out of range.")]},
         )
     code = problem_code or (claim.decision.problem_code if claim.decision else "")
-    if code not in claim.plan.problem_codes_for(claim.reason) and code != "unassessed":
-        raise RuleViolation(
-            _("Choose a problem code of the buyer's reason."),
-            code="invalid_problem_code",
-            rule="R-REV-3",
-            fields={"problem_code": [_("Required.")]},
-        )
+    # An automatic decision's `unassessed` may stand; a new code must be the plan's (R-PLAN-1).
+    check_problem_code(claim, code, automatic=code == UNASSESSED and not problem_code)
     back_to = claim._after_approval() if record.from_status == S.REJECTED else record.from_status
     move(claim, "change_decision", actor, at=now, reason=note, approved_amount=amount, back_to=back_to)
     decided = Outcome.APPROVE if amount == claim.requested_amount else Outcome.PARTIALLY_APPROVE

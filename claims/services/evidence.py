@@ -14,7 +14,7 @@ from ..choices import ClaimStatus as S
 from ..choices import EvidenceKind, Flag, Side
 from ..models import Claim, Evidence
 from .abuse import check_duplicate_image
-from .actions import acting, authorize
+from .actions import acting, authorize, refuse_past_deadline
 from .notices import move
 from .review import fast_lane
 
@@ -62,6 +62,8 @@ def _add_evidence(
     allowed = BUYER_EVIDENCE_STATES if side == Side.BUYER else MERCHANT_EVIDENCE_STATES
     if claim.status not in allowed:
         raise transition_refused(claim, f"add {side} evidence", claim.status)
+    if side == Side.BUYER and claim.status == S.EVIDENCE_REQUESTED:
+        refuse_past_deadline(claim, now, "R-REV-2")  # evidence_response_hours after the request
     if claim.evidence.filter(side=side).count() >= files.MAX_FILES_PER_SIDE:
         raise TooLarge(_("At most 9 files per side."), code="too_many_files")
     item = Evidence(

@@ -12,8 +12,8 @@ from ledger import services as ledger
 from ledger.models import EntryKind
 from payments.services import attempts
 
-from ..choices import FindingKind, Kind
-from ..models import Claim, NonPerformanceFinding
+from ..choices import DisputeOutcome, FindingKind, Flag, Kind
+from ..models import Claim, NonPerformanceFinding, ReceiptDispute
 from .actions import acting, require_text
 from .notices import STAFF_AUDIENCES, move, notify
 from .payouts import start_payouts
@@ -47,7 +47,21 @@ def record_finding(
     if kind not in FindingKind.values:
         raise RuleViolation(_("Unknown finding."), code="invalid_kind", fields={"kind": [kind]})
     with acting(claim, actor, "record_finding", now) as (claim, now):
+        if not _cause_on_record(claim, kind):
+            raise RuleViolation(
+                _("A finding needs its cause on record: %s is not on this claim.") % FindingKind(kind).label,
+                code="finding_without_cause",
+                rule="R-PEN-1",
+            )
         return record_non_performance(claim, kind, reason, actor, now)
+
+
+def _cause_on_record(claim: Claim, kind: str) -> bool:
+    """R-PEN-1: a finding rests on what happened: a refund flagged overdue (R-PAY-1), or a parcel
+    rejection staff overturned (R-RET-4)."""
+    if kind == FindingKind.REFUND_OVERDUE:
+        return claim.flags.filter(code=Flag.REFUND_OVERDUE).exists()
+    return ReceiptDispute.objects.filter(claim=claim, outcome=DisputeOutcome.OVERTURN).exists()
 
 
 def record_non_performance(

@@ -11,7 +11,7 @@ from ..choices import ClaimStatus as S
 from ..choices import DisputeOutcome, FindingKind, Flag, ReceiptRejection, Side
 from ..models import Claim, ReceiptDispute
 from .abuse import raise_flag
-from .actions import acting, require_text
+from .actions import acting, refuse_past_deadline, require_text
 from .evidence import MERCHANT_EVIDENCE_STATES
 from .money import record_non_performance
 from .notices import STAFF_AUDIENCES, isoformat, move, notify, refund_due_notice
@@ -30,6 +30,8 @@ def record_return_shipment(
     tracking_number = (tracking_number or "").strip()
     require_text(tracking_number, "tracking_number", _("A return needs its tracking number."), "R-RET-2")
     with acting(claim, actor, "record_return_shipment", now) as (claim, now):
+        if claim.status == S.AWAITING_RETURN:
+            refuse_past_deadline(claim, now, "R-RET-2")  # return_tracking_hours after approval
         move(
             claim,
             "record_return_shipment",
@@ -40,7 +42,7 @@ def record_return_shipment(
             shipped_at=at or now,
         )
         reused = (
-            Claim.objects.filter(tracking_number__iexact=tracking_number)
+            Claim.objects.filter(tracking_number__same_tracking=tracking_number)
             .exclude(pk=claim.pk)
             .order_by("opened_at")
             .first()
@@ -94,6 +96,8 @@ def reject_receipt(claim: Claim, actor: Actor, *, reason_code: str, note: str, n
         )
     require_text(note, "note", _("A rejection needs a note."), "R-RET-3")
     with acting(claim, actor, "reject_receipt", now) as (claim, now):
+        if claim.status == S.AWAITING_RECEIPT:
+            refuse_past_deadline(claim, now, "R-RET-5")  # merchant_receipt_hours after delivery
         if claim.status in MERCHANT_EVIDENCE_STATES and not claim.evidence.filter(side=Side.MERCHANT).exists():
             raise RuleViolation(
                 _("Upload at least one photo or video of the parcel as received first."),

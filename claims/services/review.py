@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
+from catalogue.taxonomy import UNASSESSED
 from kernel.actors import Actor, Role
 from kernel.errors import Conflict, RuleViolation, transition_refused
 
@@ -100,14 +101,7 @@ def _decide(
             code="evidence_missing",
             rule="R-REV-2",
         )
-    allowed_codes = ["unassessed"] if automatic else claim.plan.problem_codes_for(claim.reason)
-    if problem_code not in allowed_codes:
-        raise RuleViolation(
-            _("Choose a problem code of the buyer's reason (%s).") % claim.reason,
-            code="invalid_problem_code",
-            rule="R-REV-3",
-            fields={"problem_code": [_("Not in the taxonomy for this reason.")]},
-        )
+    check_problem_code(claim, problem_code, automatic=automatic)
     if outcome == Outcome.PARTIALLY_APPROVE:
         require_text(reason, "reason", _("A partial approval needs a reason."), "R-REV-3")
         if approved_amount is None or not (Decimal("0") < approved_amount < claim.requested_amount):
@@ -136,6 +130,23 @@ def _decide(
     if claim.status == S.REFUND_DUE:
         refund_due_notice(claim, now)
     return claim
+
+
+def check_problem_code(claim: Claim, problem_code: str, *, automatic: bool = False) -> None:
+    """R-PLAN-1, R-REV-3: a decision's code is a row of the claim's plan under the buyer's reason;
+    `unassessed` is the automatic decisions' own (R-REV-6). The admin, the API, appeals and the
+    fast lane all decide through here."""
+    if automatic:
+        allowed = problem_code == UNASSESSED
+    else:
+        allowed = claim.plan.taxonomy.filter(reason=claim.reason, code=problem_code).exists()
+    if not allowed:
+        raise RuleViolation(
+            _("Choose a problem code of the claim's plan for the buyer's reason (%s).") % claim.reason,
+            code="invalid_problem_code",
+            rule="R-REV-3",
+            fields={"problem_code": [_("Not in the plan's taxonomy for this reason.")]},
+        )
 
 
 def _reject(claim: Claim, transition: str, actor: Actor, now: dt.datetime, reason: str) -> Claim:
@@ -186,12 +197,15 @@ def fast_lane(claim: Claim, now: dt.datetime) -> None:
         and claim.status == S.SUBMITTED
         and claim.buyer.level == BuyerLevel.HIGH
         and claim.requested_amount <= plan.fast_lane_limit
+        # R-REV-6 x R-POL-5: above what the sub-order still allows, a reviewer decides (who may
+        # partially approve what remains); the fast lane never refuses the buyer's photo.
+        and claim.requested_amount <= cap_for(claim)
         and not claim.flags.exists()
         and has_image_and_description(claim)
     ):
         return
     actor = Actor.system("fast_lane R-REV-6")
-    _decide(claim, Outcome.APPROVE, actor, "unassessed", None, _("Fast lane (R-REV-6)"), now)
+    _decide(claim, Outcome.APPROVE, actor, UNASSESSED, None, _("Fast lane (R-REV-6)"), now)
     raise_flag(claim, Flag.AUTOMATIC_DECISION, at=now, detail="R-REV-6")
     if random.random() < float(plan.fast_lane_audit_share):
         Claim.objects.filter(pk=claim.pk).update(audit_requested=True)

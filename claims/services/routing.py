@@ -93,6 +93,11 @@ def submit_refund_request(
         # resend (or a conflict), whatever a rule would have said of the new content.
         existing = RefundRequest.objects.select_related("sub_order").filter(refund_id=data["refund_id"]).first()
         if existing is None:
+            if Claim.objects.filter(sub_order__sub_order_id=data["sub_order_id"]).open().exists():
+                # R-POL-5: a concurrent request opened the claim while this one waited for the
+                # sub-order's lock (the one-open-claim index refused this one's): the same answer
+                # as when it had been open before.
+                raise _claim_open() from None
             raise
     if not _same_request(existing, data):
         raise Conflict(
@@ -121,7 +126,7 @@ def _submit(data: dict[str, Any], actor: Actor, now: dt.datetime) -> RefundReque
             fields={"amount": [_("Out of range.")]},
         )
     if sub_order.has_open_claim:
-        raise Conflict(_("This sub-order already has an open claim."), code="claim_open", rule="R-POL-5")
+        raise _claim_open()
     buyer = report_buyer_level(sub_order.buyer_id, data.get("buyer_level"))
     policy: Policy | None = getattr(sub_order, "policy", None)
     failing = routing_failure(sub_order, policy, data["reason"], data["requested_at"], buyer)
@@ -138,6 +143,10 @@ def _submit(data: dict[str, Any], actor: Actor, now: dt.datetime) -> RefundReque
     )
     request.opening = None if failing or policy is None else _open_claim(request, policy, actor, now)
     return request
+
+
+def _claim_open() -> Conflict:
+    return Conflict(_("This sub-order already has an open claim."), code="claim_open", rule="R-POL-5")
 
 
 class RoutingFacts(TypedDict):

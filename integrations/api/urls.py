@@ -4,7 +4,7 @@ from django.urls import re_path
 
 from reports import api as bordereaux
 
-from .views import buyer_reports, claims, evidence, feedback, orders, packs, policies, refund_requests
+from .views import buyer_reports, claims, evidence, feedback, orders, packs, plans, policies, refund_requests
 
 app_name = "api"
 
@@ -37,6 +37,7 @@ urlpatterns = [
     route(CLAIM + "/remind-buyer", claims.RemindBuyerView, "remind-buyer"),
     route(CLAIM + "/notes", feedback.NotesView, "notes"),
     route(CLAIM + "/satisfaction", feedback.SatisfactionView, "satisfaction"),
+    route("plans/" + ID.format("plan_code") + "/problem-codes", plans.ProblemCodesView, "problem-codes"),
     route("buyer-reports", buyer_reports.BuyerReportsView, "buyer-reports"),
     *bordereaux.urlpatterns,
 ]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from catalogue.taxonomy import ProblemCode, Reason
+from catalogue.taxonomy import Reason
 from claims.choices import ClaimStatus
 from kernel.actors import Channel, Role
 from merchants.models import Shop
@@ -51,7 +51,6 @@ def _label_of(choices):
 
 
 register.filter("reason_label", _label_of(Reason))
-register.filter("problem_label", _label_of(ProblemCode))
 # Who acted, by role only: staff identities are never shown to merchants (api.md).
 register.filter("role_label", _label_of(Role))
 register.filter("channel_label", _label_of(Channel))

@@ -1,7 +1,7 @@
 """Refund requests and claims: lists, the claim page, the return and the receipt check (§5–§7)."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -95,6 +95,7 @@ def claim_list(request):
 @merchant_required
 def claim_detail(request, claim_id):
     claim = _claim(request, claim_id)
+    prefetch_related_objects([claim.plan], "taxonomy")  # the decisions' labels, in one query (R-PLAN-1)
     evidence = list(claim.evidence.all())
     actions = open_actions(claim, request.actor.role)
     return page(

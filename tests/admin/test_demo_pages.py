@@ -44,3 +44,38 @@ def test_every_page_and_action_form_renders_for_each_demo_login(db, client, sett
     client.force_login(users.get(username="reviewer"))
     queue = client.get("/admin/backoffice/queuedclaim/").content.decode()
     assert all(c.claim_id in queue for c in Claim.objects.filter(status__in=("submitted", "evidence_requested")))
+
+
+def test_r_plan_1_the_demo_shows_both_plans_side_by_side(db, client):
+    """demo-shop is enrolled in appliance_30d and apparel_30d with demo-insurer; its apparel
+    claims are decided with apparel codes, labelled from the plan's rows everywhere."""
+    seed()
+    users = get_user_model().objects
+    apparel = Claim.objects.filter(plan__code="apparel_30d")
+    assert set(apparel.values_list("shop__shop_id", flat=True)) == {"demo-shop"}
+    assert set(apparel.values_list("insurer__code", flat=True)) == {"demo-insurer"}
+    states = set(apparel.values_list("status", flat=True))
+    assert {"submitted", "rejected", "awaiting_return", "refund_due", "paid"} <= states
+    assert set(apparel.exclude(decisions=None).values_list("decisions__problem_code", flat=True)) >= {
+        "seam_split",
+        "material_mismatch",
+        "pilling",
+    }
+
+    client.force_login(users.get(username="staff"))
+    figures = client.get("/admin/figures/?group=plan").content.decode()
+    assert "生活电器30天质保险" in figures and "服饰30天质保险" in figures
+
+    client.force_login(users.get(username="reviewer"))
+    pending = apparel.get(status="submitted")
+    form = client.get(f"/admin/claims/claim/{pending.pk}/act/approve/").content.decode()
+    assert 'value="seam_split"' in form and "Seam split (seam_split)" in form
+    assert 'value="leaking_water_or_power"' not in form
+    paid = apparel.get(status="paid")
+    assert "Pilling" in client.get(f"/admin/claims/claim/{paid.pk}/change/").content.decode()
+
+    client.force_login(users.get(username="merchant"))
+    enrolments = client.get("/portal/enrolment/").content.decode()
+    assert "生活电器30天质保险" in enrolments and "服饰30天质保险" in enrolments
+    detail = client.get(f"/portal/claims/{paid.claim_id}/").content.decode()
+    assert "Pilling" in detail

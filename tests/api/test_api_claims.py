@@ -238,6 +238,7 @@ def test_a_claim_shows_every_field_of_the_contract_and_no_staff_identity_or_thre
     assert body["decision"] | {"decided_at": None} == {
         "outcome": "approve",
         "problem_code": "performance_fault",
+        "problem_label": "Performance fault",  # R-PLAN-1: from the plan's row
         "approved_amount": "199.00",
         "reason": "",
         "decided_at": None,

@@ -98,7 +98,7 @@ class Streamed(io.RawIOBase):
 
     def __init__(self, boundary, size):
         head = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.jpg\"\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
             "Content-Type: image/jpeg\r\n\r\n"
         ).encode()
         self.head, self.size, self.read_bytes = head, size, 0
@@ -142,7 +142,11 @@ def language_kept():
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_the_top_level_and_field_messages_speak_the_language_asked_for(
-    world, platform, compiled_catalogue, language_kept, language  # noqa: F811
+    world,
+    platform,
+    compiled_catalogue,  # noqa: F811
+    language_kept,
+    language,  # noqa: F811
 ):
     headers = {"Accept-Language": language}
     answers = [

@@ -54,6 +54,8 @@ CONTRACT_ENDPOINTS = {
     ("post", "/api/v1/claims/{claim_id}/satisfaction"),
     ("get", "/api/v1/bordereaux"),
     ("get", "/api/v1/bordereaux/{id}/file"),
+    # R-PLAN-1 (issue 18): each plan's problem codes, instead of one plan's enumeration.
+    ("get", "/api/v1/plans/{plan_code}/problem-codes"),
 }
 
 
@@ -84,6 +86,14 @@ def test_every_path_the_contract_writes_is_in_the_schema(openapi):
     written = set(re.findall(r"`(?:GET|POST) (/api/v1/[a-z\-/{}_]+)", CONTRACT.read_text()))
     written = {re.sub(r"^/api/v1/claims/\{id\}", "/api/v1/claims/{claim_id}", path) for path in written}
     assert written <= set(openapi["paths"])
+
+
+def test_r_plan_1_the_decision_takes_any_plans_code_as_a_string_and_points_to_the_lookup(openapi):
+    body = openapi["paths"]["/api/v1/claims/{claim_id}/decision"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    field = openapi["components"]["schemas"][ref]["properties"]["problem_code"]
+    assert field["type"] == "string" and "enum" not in field
+    assert "/api/v1/plans/{code}/problem-codes" in field["description"]
 
 
 def test_every_operation_documents_its_answers_errors_and_the_token(openapi):

@@ -32,10 +32,10 @@ ACTORS = 50
 SHARED_KEY = "the-same-click"  # every fourth actor replays one request with one Idempotency-Key
 
 
-def race(attempt):
-    """Run attempt(i) in ACTORS threads released at the same instant; each its own connection."""
-    start = threading.Barrier(ACTORS)
-    results = [None] * ACTORS
+def race(attempt, actors=ACTORS):
+    """Run attempt(i) in `actors` threads released at the same instant; each its own connection."""
+    start = threading.Barrier(actors)
+    results = [None] * actors
 
     def run(i):
         try:
@@ -47,7 +47,7 @@ def race(attempt):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(ACTORS)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(actors)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -178,3 +178,28 @@ def test_r_pay_5_fifty_dispute_resolutions_at_once_resolve_once(world):
     points = Entry.objects.filter(claim=claim, kind=EntryKind.POINTS_GRANTED).count()
     assert points == (1 if claim.status == S.REFUND_DUE else 0)  # R-PEN-1 once, on an overturn
     print(f"\n{ACTORS} at once, dispute resolution: {dict(outcomes)}")
+
+
+def test_r_pol_5_twelve_refund_requests_at_once_open_one_claim_and_the_rest_are_claim_open(world):
+    """Twelve requests (each its own refund_id) for one sub-order at once: one opens the claim,
+    every other is 409 `claim_open`, never a 500 from the one-open-claim index."""
+    sub_order = world.delivered_order()
+    _client, key = issue_client("platform-refund-race")
+
+    def attempt(i):
+        http = APIClient()
+        http.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        body = {
+            "refund_id": f"rf-race-{i}",
+            "sub_order_id": sub_order.sub_order_id,
+            "kind": "refund_only",
+            "reason": "quality",
+            "amount": "99.00",
+            "description": "壶底漏水",
+            "requested_at": world.now.isoformat(),
+        }
+        return lambda: http.post("/api/v1/refund-requests", body, format="json")
+
+    outcomes = Counter(outcome_of(r) for r in race(attempt, actors=12))
+    assert outcomes == {"201 ok": 1, "409 claim_open": 11}, outcomes
+    assert Claim.objects.filter(sub_order=sub_order).count() == 1

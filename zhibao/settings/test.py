@@ -28,7 +28,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
 # The embedded file cache: one folder per test run, shared with the processes a test starts.
 if not CACHE_URL:  # noqa: F405
     CACHES["default"]["LOCATION"] = os.environ.setdefault(  # noqa: F405
-        "ZHIBAO_TEST_CACHE_DIR", str(VAR_DIR / f"test-cache-{os.getpid()}")  # noqa: F405
+        "ZHIBAO_TEST_CACHE_DIR",
+        str(VAR_DIR / f"test-cache-{os.getpid()}"),  # noqa: F405
     )
 
 # Assertions read the English source strings; tests of the Chinese default set zh-hans themselves.

@@ -39,7 +39,15 @@ class AppealInput(serializers.Serializer):
 
 class DecisionInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    problem_code = serializers.CharField(max_length=40, allow_blank=True, default="")
+    problem_code = serializers.CharField(
+        max_length=40,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "For an approval: one of the claim's plan's codes for the buyer's reason (R-PLAN-1); each plan "
+            "has its own taxonomy, listed by GET /api/v1/plans/{code}/problem-codes."
+        ),
+    )
     approved_amount = Money(required=False, allow_null=True, default=None)
     reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
 
@@ -62,6 +70,7 @@ class EmptyInput(serializers.Serializer):
 class DecisionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     problem_code = serializers.CharField(allow_blank=True)
+    problem_label = serializers.CharField(read_only=True, help_text=_("The code in words, from its plan (R-PLAN-1)."))
     approved_amount = Money(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
     decided_at = Time()

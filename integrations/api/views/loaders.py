@@ -25,6 +25,7 @@ def claim_prefetch(actor):
         Prefetch("flags", queryset=flags, to_attr="api_flags"),
         Prefetch("evidence", queryset=Evidence.objects.all(), to_attr="api_evidence"),
         Prefetch("decisions", queryset=Decision.objects.all(), to_attr="api_decisions"),
+        Prefetch("plan__taxonomy"),  # the decision's problem label (R-PLAN-1)
     )
 
 
