@@ -1,5 +1,5 @@
 """`make bench` (through bench/run.sh): every figure of docs/performance.md, each a ratio of two
-things measured side by side in this run, and a last line with the four targets' figures."""
+things measured side by side in this run, and a last line with the targets' figures."""
 
 import argparse
 import os
@@ -20,7 +20,7 @@ from django.utils import timezone  # noqa: E402
 
 from zhibao.celery import app as celery_app  # noqa: E402
 
-from . import bordereaux, ingest, load, pack, scale  # noqa: E402
+from . import bordereaux, ingest, load, pack, payouts, scale  # noqa: E402
 from . import world as bench_world  # noqa: E402
 from .servers import CeleryWorker, Gunicorn, Receiver  # noqa: E402
 
@@ -32,6 +32,7 @@ TARGETS = {
     "deadlines_scale": ("<=", 1.5),
     "bordereaux_rss_mib": ("<=", 200),
     "pack_rss_mib": ("<=", pack.TARGET_MIB),
+    "payout_ratio": (">=", payouts.TARGET),
 }
 
 
@@ -43,11 +44,12 @@ def main():
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of ingest and of wrk")
     parser.add_argument("--renders", type=int, default=9, help="renders of each page at each size")
     parser.add_argument("--bordereau-claims", type=int, default=1_000_000, help="claims in the bordereaux' month")
-    parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale,bordereaux,pack")
+    parser.add_argument("--payouts", type=int, default=200, help="claims paid through the payout service")
+    parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale,bordereaux,pack,payouts")
     args = parser.parse_args()
     # Each ingest round sends whole calls of 1000.
     args.orders -= args.orders % (args.rounds * ingest.BATCH)
-    phases = set(filter(None, args.only.split(","))) or {"ingest", "api", "scale", "bordereaux", "pack"}
+    phases = set(filter(None, args.only.split(","))) or {"ingest", "api", "scale", "bordereaux", "pack", "payouts"}
     started = time.perf_counter()
     logs = Path(tempfile.mkdtemp(prefix="zhibao-bench-"))
     results, rows = {}, []
@@ -62,6 +64,8 @@ def main():
         attempt("bordereaux", rows, results, run_bordereaux, args.bordereau_claims, rows)
     if "pack" in phases:
         attempt("pack", rows, results, pack.run, rows)
+    if "payouts" in phases:
+        attempt("payouts", rows, results, payouts.run, args.payouts, args.rounds, rows)
     rows.append(("bench wall time", f"{time.perf_counter() - started:.0f} s", "logs in " + str(logs)))
     for name, (op, target) in TARGETS.items():
         if name in results:
