@@ -25,7 +25,7 @@ from payments.choices import AttemptKind, AttemptStatus
 from payments.models import PayoutAttempt
 from policies.choices import PolicyStatus
 
-OPEN = {"item 2", "item 4"}
+OPEN: set[str] = set()
 # R-REV-7: the only flags a merchant may see; every other code must never reach one.
 MERCHANT_FLAGS = {"merchant_reported", "refund_overdue", "payout_failed"}
 HIDDEN_FLAGS = ("abnormal_buyer", "duplicate_evidence", "tracking_reused", "sla_warning", "sla_breached")
