@@ -12,6 +12,7 @@ from kernel.actors import Actor
 from notices.models import Audience
 from payments.services import attempts as payouts
 from policies import services as policy_services
+from policies.invoices import flag_late_invoices
 
 from ..choices import Flag
 from ..models import Claim
@@ -43,7 +44,7 @@ def process_deadlines(now: dt.datetime | None = None, *, batch: int = 500) -> di
         ),
         "refund_overdue": _sweep(Claim.objects.refund_overdue(now), batch, partial(_refund_overdue, now)),
         "policies_expired": policy_services.expire_policies(now, batch),
-        "invoices_late": policy_services.flag_late_invoices(now, batch),
+        "invoices_late": flag_late_invoices(now, batch),
     }
     # R-PAY-6: transfers whose task was lost are sent, unknown outcomes queried (payments' sweep).
     counts["payouts_retried"] = payouts.check_due(now=now, batch=batch)
