@@ -120,7 +120,7 @@ def _call_and_record(attempt: PayoutAttempt, now: dt.datetime) -> str:
         attempt.out_biz_no, attempt.payee, attempt.amount, _("Claim %(id)s") % {"id": attempt.claim.claim_id}
     )
     outcome = get_provider().transfer(transfer)
-    return record(attempt.pk, outcome, now=timezone.now() if now is None else max(now, timezone.now()))
+    return record(attempt.pk, outcome, now=now or timezone.now())
 
 
 def record(attempt_id: int, outcome: Outcome, *, now: dt.datetime) -> str:

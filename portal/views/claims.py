@@ -113,7 +113,7 @@ def claim_detail(request, claim_id):
             "reports": claim.reports.all(),
             "payments": scoped(request, Entry).filter(claim=claim),
             # R-PAY-6: what to fix when the provider refused the payout.
-            "payout_refused": PayoutAttempt.objects.awaiting_fix().filter(claim=claim).first(),
+            "payout_refused": scoped(request, PayoutAttempt).awaiting_fix().filter(claim=claim).first(),
             # R-REV-4: the address as it was sent to the buyer, even if the shop changed it since.
             "sent_address": scoped(request, Notice)
             .filter(claim=claim, event_type="claim.return_address")

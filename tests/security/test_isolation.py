@@ -66,6 +66,7 @@ def routes():
 
 # Pages that show no tenant's object: sign-in and out, translations, the schema, the catch-alls.
 NO_TENANT_DATA = {
+    "api:problem-codes": "a plan's problem codes: reference data, the same for every client (R-PLAN-1)",
     "admin:login": "sign-in",
     "admin:logout": "sign-out",
     "admin:password_change": "the viewer's own password",
@@ -82,7 +83,7 @@ NO_TENANT_DATA = {
     "api:order-events": "POST only, platform only (403 tested below)",
 }
 # Reference data every staff role reads: not a tenant's.
-SHARED_MODELS = {"catalogue.insurer", "catalogue.plan", "catalogue.holiday", "audit.dailyroot"}
+SHARED_MODELS = {"catalogue.insurer", "catalogue.plan", "catalogue.problemcode", "catalogue.holiday", "audit.dailyroot"}
 
 
 def disclosure_of(obj, field, actor):
@@ -184,6 +185,7 @@ class TenantA:
         self.shared = {
             "catalogue.insurer": world.insurer,
             "catalogue.plan": world.plan,
+            "catalogue.problemcode": world.plan.taxonomy.first(),
             "catalogue.holiday": Holiday.objects.create(date=dt.date(2026, 10, 1), name="国庆节"),
             "audit.dailyroot": chain.make_daily_root(now.date() - dt.timedelta(days=2), now=now)[0],
         }
@@ -342,7 +344,7 @@ def test_api_objects_of_another_tenant_are_404_to_every_role(world, tenant):
     failures = []
     for label, http in api_viewers(world).items():
         for route in routes():
-            if not route.name.startswith("api:") or not route.params:
+            if not route.name.startswith("api:") or not route.params or route.name in NO_TENANT_DATA:
                 continue
             for url in urls_for(route, tenant):
                 action = route.name.split(":")[1]
