@@ -66,8 +66,9 @@ def _sla_flag(code: str, now: dt.datetime, claim: Claim) -> None:
     """R-REV-1: 80 % of the SLA → warning; 100 % → breach, escalated to the insurer's supervisors."""
     column = "sla_warn_at" if code == Flag.SLA_WARNING else "sla_breach_at"
     Claim.objects.filter(pk=claim.pk).update(**{column: None})
-    raise_flag(claim, code, at=now)
-    if code == Flag.SLA_BREACHED:
+    # The escalation goes with the flag, once per claim: a claim resubmitted after its breach
+    # runs its clock again but was escalated already (found by tests/model).
+    if raise_flag(claim, code, at=now) and code == Flag.SLA_BREACHED:
         notify(
             claim,
             "claim.sla_breached",

@@ -31,6 +31,7 @@ from tests.factories import image_upload, photo_upload
 from tests.world import World
 
 from . import invariants
+from .plans import PlanChanges
 
 HOOK = "https://hooks.example.invalid/zhibao"
 # Jumps that land just before and just past the plan's clocks (24 h review, 72 h evidence,
@@ -40,11 +41,15 @@ PICK = st.integers(min_value=0, max_value=10**6)
 ADVANCING = [state for state in S if state not in (S.PAID, S.CLOSED_NO_RETURN, S.CLOSED_RECEIPT_REJECTED)]
 
 
-class ClaimLives(RuleBasedStateMachine):
+class ClaimLives(PlanChanges, RuleBasedStateMachine):
+    # Each example in a savepoint rolled back at its end; ConcurrentLives commits instead.
+    committed = False
+
     def __init__(self):
         super().__init__()
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
+        self._atomic = None if self.committed else transaction.atomic()
+        if self._atomic:
+            self._atomic.__enter__()
         self._patches = [
             mock.patch("django.utils.timezone.now", lambda: self.now),
             mock.patch("integrations.webhooks.send_each", lambda ids: None),
@@ -65,12 +70,14 @@ class ClaimLives(RuleBasedStateMachine):
         self.claims: list[str] = []
         self.found: list[str] = []  # violations of checks tagged with an open issue-13 item
         self.seq = 0
+        self.start_plan_changes()
 
     def teardown(self):
         for patch in reversed(self._patches):
             patch.stop()
-        transaction.set_rollback(True)
-        self._atomic.__exit__(None, None, None)
+        if self._atomic:
+            transaction.set_rollback(True)
+            self._atomic.__exit__(None, None, None)
         cache.clear()
 
     # -- plumbing ---------------------------------------------------------------------------

@@ -10,11 +10,14 @@ from django.core.cache import cache
 
 from claims import services as claims
 from claims.choices import ClaimStatus as S
+from claims.choices import Side
 from claims.figures import service_figures
+from claims.models import Claim
 from integrations.models import WebhookDelivery
 from kernel.errors import DomainError
 from notices.models import Audience, Notice
 from tests.api.conftest import make_api
+from tests.factories import photo_upload
 
 from .invariants import HIDDEN_FLAGS, MERCHANT_FLAGS
 
@@ -80,3 +83,17 @@ def test_r_ret_2_a_tracking_number_past_its_deadline_is_refused_before_the_sweep
     late = claim.return_due_at + dt.timedelta(hours=20)
     with pytest.raises(DomainError):
         claims.record_return_shipment(claim, world.platform, carrier="SF", tracking_number="SF77", now=late)
+
+
+def test_r_rev_1_a_breach_is_escalated_once_when_the_claim_comes_back_from_evidence(world):
+    """Found by the state machine: a claim breaches its review SLA (escalated), evidence is then
+    asked for and sent; the resumed clock has no time left, and the next sweep escalated the
+    breach a second time (two claim.sla_breached notices to the insurer)."""
+    claim = world.claim()
+    late = world.now + dt.timedelta(hours=163)
+    claims.process_deadlines(late)
+    claim = claims.decide(Claim.objects.get(pk=claim.pk), "request_evidence", world.reviewer, reason="补图", now=late)
+    claims.add_evidence(claim, Side.BUYER, photo_upload(seed=7), world.platform, now=late)
+    claims.process_deadlines(late + dt.timedelta(hours=1))
+    told = Notice.objects.filter(claim=claim, event_type="claim.sla_breached", audience=Audience.INSURER)
+    assert told.count() == 1
