@@ -127,7 +127,8 @@ class PlanChanges:
         plan = self.plan()
         for claim in Claim.objects.filter(plan=plan):
             held = self.claim_terms.setdefault(claim.pk, terms(plan, CLAIM_TERMS))
-            self.check(terms(claim, CLAIM_TERMS) == held, "", f"{claim.claim_id} terms {terms(claim, CLAIM_TERMS)}")
+            now_held = terms(claim, CLAIM_TERMS)
+            self.check(now_held == held, "", f"{claim.claim_id} terms {now_held}, opened with {held}")
         for policy in Policy.objects.filter(plan=plan):
             held = self.policy_terms.setdefault(policy.pk, terms(plan, POLICY_TERMS))
             self.check(
