@@ -38,14 +38,15 @@ browser:
 test: install messages browser
 	DJANGO_SETTINGS_MODULE=zhibao.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
-# The claim-lives state machine (tests/model, issue 13) for longer than `make test` runs it: many more
-# examples on a random seed, printed first; `make soak SEED=…` replays one.
+# The claim-lives state machines (tests/model, issue 13) for longer than `make test` runs them: many
+# more examples on a random seed, printed first; `make soak SEED=…` replays one. The racing one needs
+# PostgreSQL (DATABASE_URL), as in CI; on SQLite it is skipped.
 SOAK_EXAMPLES ?= 400
 SOAK_STEPS ?= 60
 soak: install messages
 	@seed=$${SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; echo "soak seed: $$seed (replay: make soak SEED=$$seed)"; \
 	DJANGO_SETTINGS_MODULE=zhibao.settings.test MODEL_SOAK=1 MODEL_EXAMPLES=$(SOAK_EXAMPLES) MODEL_STEPS=$(SOAK_STEPS) \
-	$(PY) -m pytest tests/model/test_claim_lives.py -q -s -p no:randomly --hypothesis-seed=$$seed $(PYTEST_ARGS)
+	$(PY) -m pytest tests/model/test_claim_lives.py tests/model/test_concurrent_lives.py -q -s -p no:randomly --hypothesis-seed=$$seed $(PYTEST_ARGS)
 
 # The performance figures (docs/performance.md) against a throwaway PostgreSQL and Redis; wrk from Debian.
 bench: install messages
