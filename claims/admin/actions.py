@@ -98,7 +98,8 @@ def decide_as(outcome):
             approved_amount=data.get("approved_amount"),
             reason=data.get("reason", ""),
         )
-        return _held(claim) or _("Claim %(id)s: %(outcome)s.") % {"id": claim.claim_id, "outcome": Outcome(outcome).label}
+        decided = _("Claim %(id)s: %(outcome)s.") % {"id": claim.claim_id, "outcome": Outcome(outcome).label}
+        return _held(claim) or decided
 
     return run
 
@@ -107,10 +108,13 @@ def _held(claim):
     """R-AUTH-1: the message when the decision went above the actor's limit and waits."""
     if claims.waiting(claim) is None:
         return ""
-    return _(
-        "Claim %s: above your authority limit, the decision awaits a second approval; it takes effect once "
-        "another person with the authority confirms it."
-    ) % claim.claim_id
+    return (
+        _(
+            "Claim %s: above your authority limit, the decision awaits a second approval; it takes effect once "
+            "another person with the authority confirms it."
+        )
+        % claim.claim_id
+    )
 
 
 def assign_to_me(claim, actor, request, data):

@@ -180,4 +180,3 @@ class PendingDecisionAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("time left"), ordering="claim__review_due_at")
     def time_left_column(self, obj):
         return time_left(obj.claim)
-
