@@ -252,8 +252,13 @@ def test_r_auth_1_an_appeal_change_needing_a_second_person_waits(world):
     at = world.now + dt.timedelta(hours=2)
 
     claims.resolve_appeal(
-        claim, world.staff, outcome="change", note="照片清楚", approved_amount=Decimal("199.00"),
-        problem_code="performance_fault", now=at,
+        claim,
+        world.staff,
+        outcome="change",
+        note="照片清楚",
+        approved_amount=Decimal("199.00"),
+        problem_code="performance_fault",
+        now=at,
     )
 
     claim = fresh(claim)

@@ -48,6 +48,12 @@ class AuthorityLimitAdmin(ScopedAdmin):
         return [insurer_id] if insurer_id else Insurer.objects.values("pk")
 
 
+class ConfirmForm(ActionForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class SendBackForm(ActionForm):
     reason = forms.CharField(
         label=gettext_lazy("Why it goes back"),
@@ -78,7 +84,7 @@ class WaitingFilter(admin.SimpleListFilter):
 
 
 def _confirm(pending, actor, request, data):
-    services.confirm(pending, actor)
+    services.confirm(pending, actor, reason=data["reason"])
     return _("Confirmed: the decision on claim %s has taken effect.") % pending.claim.claim_id
 
 
@@ -141,7 +147,7 @@ class PendingDecisionAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         ObjectAction(
             "confirm",
             gettext_lazy("Confirm: let it take effect"),
-            ActionForm,
+            ConfirmForm,
             _confirm,
             "claims.view_pendingdecision",
             states=(ApprovalStatus.PENDING,),

@@ -6,7 +6,7 @@ from .abuse import flag_codes, raise_flag, report_buyer, review_report, set_buye
 from .actions import get_claim_for
 from .appeals import appeal, resolve_appeal
 from .approvals import confirm, send_back
-from .authority import waiting
+from .authority import awaiting, waiting
 from .deadlines import process_deadlines
 from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence
 from .money import complete_refund, record_finding
@@ -39,6 +39,7 @@ __all__ = [
     "add_evidence",
     "appeal",
     "assign",
+    "awaiting",
     "complete_refund",
     "confirm",
     "confirm_receipt",

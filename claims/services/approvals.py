@@ -27,13 +27,11 @@ ACTIONS = {
 }
 
 
-def confirm(pending: PendingDecision, actor: Actor, *, now: dt.datetime | None = None) -> Claim:
+def confirm(pending: PendingDecision, actor: Actor, *, reason: str = "", now: dt.datetime | None = None) -> Claim:
     with acting(pending.claim, actor, ACTIONS[ApprovalKind(pending.kind)], now) as (claim, now):
-        pending = _resolve(pending, actor, "confirm", ApprovalStatus.CONFIRMED, now, "")
+        pending = _resolve(pending, actor, "confirm", ApprovalStatus.CONFIRMED, now, (reason or "").strip())
         if pending.kind == ApprovalKind.DECISION:
-            _decide(
-                claim, pending.outcome, actor, pending.problem_code, pending.approved_amount, pending.reason, now
-            )
+            _decide(claim, pending.outcome, actor, pending.problem_code, pending.approved_amount, pending.reason, now)
         elif pending.kind == ApprovalKind.APPEAL_CHANGE:
             change_on_appeal(claim, actor, pending.reason, pending.approved_amount, pending.problem_code, now)
         else:

@@ -45,9 +45,17 @@ def needs_second(claim: Claim, actor: Actor, kind: str, amount: Decimal | None) 
 
 def waiting(claim: Claim) -> PendingDecision | None:
     """The claim's decision awaiting a second approval, if any."""
-    pending: PendingDecision | None = PendingDecision.objects.filter(
-        claim=claim, status=ApprovalStatus.PENDING
-    ).first()
+    pending: PendingDecision | None = PendingDecision.objects.filter(claim=claim, status=ApprovalStatus.PENDING).first()
+    return pending
+
+
+def awaiting(claim: Claim) -> PendingDecision:
+    """The decision a second person is asked to confirm or send back (409 when none waits)."""
+    pending = waiting(claim)
+    if pending is None:
+        raise Conflict(
+            _("No decision on this claim is awaiting a second approval."), code="no_pending_approval", rule="R-AUTH-1"
+        )
     return pending
 
 

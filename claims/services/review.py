@@ -127,8 +127,16 @@ def _decide(
         )
     if needs_second(claim, actor, ApprovalKind.DECISION, approved_amount):
         # R-AUTH-1: above the actor's limit the approval waits for a second person (approvals.confirm).
-        hold(claim, actor, ApprovalKind.DECISION, now, outcome=outcome, problem_code=problem_code,
-             amount=approved_amount, reason=reason)
+        hold(
+            claim,
+            actor,
+            ApprovalKind.DECISION,
+            now,
+            outcome=outcome,
+            problem_code=problem_code,
+            amount=approved_amount,
+            reason=reason,
+        )
         return claim
     move(claim, outcome, actor, at=now, reason=reason, approved_amount=approved_amount)
     record_decision(claim, outcome, actor, now, problem_code=problem_code, amount=approved_amount, reason=reason)

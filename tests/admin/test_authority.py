@@ -45,8 +45,12 @@ def test_r_auth_1_a_supervisor_edits_their_insurers_limits_only(world, login):
     url = reverse("admin:claims_authoritylimit_change", args=[row.pk])
     client.post(
         url,
-        {"insurer": world.insurer.pk, "role": Role.REVIEWER, "approve_alone_up_to": "500.00",
-         "appeal_change_needs_second": "on"},
+        {
+            "insurer": world.insurer.pk,
+            "role": Role.REVIEWER,
+            "approve_alone_up_to": "500.00",
+            "appeal_change_needs_second": "on",
+        },
     )
 
     row.refresh_from_db()
