@@ -122,7 +122,6 @@ class PendingDecisionAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         "approved_amount",
         "proposed_label",
         "proposed_at",
-        "status",
     )
     list_select_related = ("claim",)
     list_filter = (WaitingFilter, "kind")
