@@ -100,6 +100,13 @@ def test_r_auth_1_the_supervisor_confirms_from_the_queue(world, login):
     assert 'data-step="confirmed"' in history
 
 
+def test_r_auth_1_the_supervisors_home_page_counts_what_awaits_a_second_approval(world, login):
+    pending_of(world)
+    index = login(world.supervisor_user).get(reverse("admin:index")).content.decode()
+    card = index.split('data-card="second_approval"')[1].split("</a>")[0]
+    assert "Awaiting second approval" in card and ">1<" in card.replace(" ", "")
+
+
 def test_r_auth_1_the_proposer_is_refused_with_the_reason(world, login):
     pending = pending_of(world)
     client = login(world.reviewer_user)
