@@ -208,6 +208,11 @@ class Demo:
             claims.decide(claim, "approve", self.reviewer, problem_code=code or "leaking_water_or_power", now=at)
         return Claim.objects.get(pk=claim.pk)
 
+    def build_second_approval(self):
+        """R-AUTH-1: the reviewer approves ¥2,599 with a ¥2,000 limit: it waits for the supervisor."""
+        claim = self.claim("second-approval", paid="2599.00", at_hours=-4)
+        self.approve(claim, self.now + dt.timedelta(hours=-3))
+
     def returned(self, claim, at, *, delivered=True):
         claims.record_return_shipment(
             claim, self.platform, carrier="顺丰", tracking_number=f"SF{claim.pk:010d}", now=at
@@ -322,6 +327,8 @@ def seed(now=None):
     if built:
         claims.process_deadlines(now)
     _authority_limits(insurer)  # after the demo's own decisions, which keep their story
+    if not SubOrder.objects.filter(sub_order_id="demo-so-second-approval").exists():
+        demo.build_second_approval()
     states = dict(Claim.objects.values_list("status").annotate(n=Count("id")).order_by())
     states["not_routed"] = RefundRequest.objects.filter(business_type="merchant").count()
     return {"states": states, "logins": logins}
