@@ -300,3 +300,46 @@ def test_r_auth_1_an_overturn_needing_a_second_person_waits_then_takes_effect(wo
     claim = fresh(claim)
     assert claim.status == S.REFUND_DUE and claim.receipt_dispute.outcome == "overturn"
     assert claim.findings.count() == 1
+
+
+def test_r_auth_1_confirmed_after_the_sla_the_claim_missed_it(world):
+    limit(world, Role.REVIEWER, "100.00")
+    claim = world.claim(paid="199.00")
+    approve(world, claim)  # proposed well within the SLA
+    late = fresh(claim).review_due_at + dt.timedelta(minutes=1)
+
+    claims.confirm(claims.waiting(claim), world.supervisor, now=late)
+
+    claim = fresh(claim)
+    assert claim.decided_at > claim.review_due_at  # what the service figures count as a breach
+
+
+def test_r_auth_1_r_aud_1_each_step_joins_the_claims_chain(world):
+    from audit.models import ChainLink
+
+    limit(world, Role.REVIEWER, "100.00")
+    claim = world.claim(paid="199.00")
+    approve(world, claim)
+    pending = claims.waiting(claim)
+    claims.send_back(pending, world.supervisor, reason="金额过高", now=world.now)
+
+    steps = list(ApprovalStep.objects.filter(claim=claim).values_list("pk", flat=True))
+    linked = ChainLink.objects.filter(chain=f"claim:{claim.pk}", table="claims.approvalstep")
+    assert sorted(linked.values_list("row_id", flat=True)) == sorted(steps) and len(steps) == 2
+
+
+def test_r_auth_1_steps_are_never_changed_nor_removed(world):
+    from django.db import DatabaseError, connection, transaction
+
+    from audit.models import AppendOnlyError
+
+    limit(world, Role.REVIEWER, "100.00")
+    claim = world.claim(paid="199.00")
+    approve(world, claim)
+    step = ApprovalStep.objects.get(claim=claim)
+
+    with pytest.raises(AppendOnlyError):
+        ApprovalStep.objects.filter(pk=step.pk).update(reason="改过")
+    if connection.vendor == "postgresql":  # the database refuses it too, behind the application's back
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE claims_approvalstep SET reason = 'x' WHERE id = %s", [step.pk])

@@ -2,9 +2,21 @@
 
 import django.db.models.deletion
 import django_fsm
-import kernel.money
 from django.conf import settings
 from django.db import migrations, models
+
+import kernel.money
+
+
+def append_only(apps, schema_editor):
+    """R-AUTH-1: on PostgreSQL the database refuses UPDATE and DELETE on second-approval steps
+    (audit 0002's function), as on the claim's other history rows."""
+    if schema_editor.connection.vendor == "postgresql":
+        table = schema_editor.quote_name(apps.get_model("claims", "ApprovalStep")._meta.db_table)
+        schema_editor.execute(
+            f"CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION zhibao_refuse_change()"
+        )
 
 
 class Migration(migrations.Migration):
@@ -91,4 +103,5 @@ class Migration(migrations.Migration):
             model_name='approvalstep',
             index=models.Index(fields=['claim', 'at'], name='claims_appr_claim_i_6680ee_idx'),
         ),
+        migrations.RunPython(append_only, migrations.RunPython.noop, elidable=False),
     ]
