@@ -82,8 +82,8 @@ def hold(
     reason: str = "",
 ) -> PendingDecision:
     """R-AUTH-1: record the decision as pending; it takes effect only on confirmation, so the
-    review SLA keeps running and no one outside the insurer's desk hears of it."""
-    refuse_if_waiting(claim)
+    review SLA keeps running and no one outside the insurer's desk hears of it. The callers have
+    refused a claim whose decision already waits (refuse_if_waiting), under the claim's lock."""
     pending = PendingDecision.objects.create(
         claim=claim,
         kind=kind,
