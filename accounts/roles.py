@@ -22,6 +22,9 @@ REVIEWER = frozenset(
         "notices.view_notice",
         # R-AUD-1: the daily roots sent to clients, to compare with theirs.
         "audit.view_dailyroot",
+        # R-AUTH-1: the decisions awaiting a second approval, and the insurer's limits.
+        "claims.view_pendingdecision",
+        "claims.view_authoritylimit",
     }
 )
 SUPERVISOR = REVIEWER | {
@@ -36,6 +39,9 @@ SUPERVISOR = REVIEWER | {
     "payments.view_payoutattempt",
     # Their insurer's monthly bordereaux, to download (R-BDX-1).
     "reports.view_bordereau",
+    # R-AUTH-1: supervisors set their insurer's authority limits.
+    "claims.add_authoritylimit",
+    "claims.change_authoritylimit",
 }
 SERVICE_STAFF = frozenset(
     {
@@ -89,6 +95,9 @@ SERVICE_STAFF = frozenset(
         "payments.view_reconciliationday",
         "payments.view_mismatch",
         "payments.resolve_mismatches",
+        # R-AUTH-1: appeal changes and overturns awaiting a second member of staff; the limits.
+        "claims.view_pendingdecision",
+        "claims.view_authoritylimit",
     }
 )
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

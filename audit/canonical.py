@@ -50,6 +50,19 @@ FIELDS = {
     ),
     "claims.evidence": ("claim_id", "side", "kind", "content_type", "size", "sha256", "uploaded_at"),
     "claims.claimnote": ("claim_id", "text", "at", "role", "channel", "user_id", "client_id", "actor_label"),
+    "claims.approvalstep": (
+        "claim_id",
+        "pending_id",
+        "step",
+        "approved_amount",
+        "reason",
+        "at",
+        "role",
+        "channel",
+        "user_id",
+        "client_id",
+        "actor_label",
+    ),
     "ledger.entry": (
         "kind",
         "amount",
@@ -72,6 +85,7 @@ TIME_FIELD = {
     "claims.decision": "decided_at",
     "claims.evidence": "uploaded_at",
     "claims.claimnote": "at",
+    "claims.approvalstep": "at",
     "ledger.entry": "created_at",
 }
 

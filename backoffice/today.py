@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from claims.choices import ClaimStatus, Flag
-from claims.models import Appeal, Claim, MerchantReport, ReceiptDispute
+from claims.models import Appeal, Claim, MerchantReport, PendingDecision, ReceiptDispute
 from integrations.models import WebhookDelivery
 from merchants.choices import EnrolmentStatus
 from merchants.models import Enrolment
@@ -109,6 +109,11 @@ def cards(request):
     if user.has_perm("payments.view_reconciliationday"):
         days = reverse("admin:payments_reconciliationday_changelist") + "?reconciled_at__isempty=1"
         result.append(_card("unreconciled", _("Days not reconciled"), unreconciled_days().count(), days, "danger"))
+    if user.has_perm("claims.view_pendingdecision"):
+        # R-AUTH-1: decisions above their author's limit, not in effect until a second person confirms.
+        waiting = PendingDecision.objects.for_actor(actor).waiting().count()
+        url = reverse("admin:claims_pendingdecision_changelist")
+        result.append(_card("second_approval", _("Awaiting second approval"), waiting, url, "warn"))
     if user.has_perm("backoffice.view_figures"):
         result.append(_card("figures", _("Service figures"), "→", reverse("admin:figures")))
     if user.has_perm("ledger.view_entry"):

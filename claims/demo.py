@@ -23,13 +23,15 @@ from policies.models import SubOrder
 
 from . import services as claims
 from .choices import Side
-from .models import Claim, RefundRequest
+from .models import AuthorityLimit, Claim, RefundRequest
 
 PASSWORD = "zhibao-demo-2026"
 USERS = (
     ("reviewer", Role.REVIEWER, "/admin/"),
     ("supervisor", Role.SUPERVISOR, "/admin/"),
     ("staff", Role.SERVICE_STAFF, "/admin/"),
+    # R-AUTH-1: the second person who confirms what staff may not decide alone.
+    ("staff2", Role.SERVICE_STAFF, "/admin/"),
     ("merchant", Role.MERCHANT, "/portal/"),
     ("merchant2", Role.MERCHANT, "/portal/"),
 )
@@ -75,6 +77,30 @@ def _users(insurer, shops):
         admin.save()
     logins.append(("admin", PASSWORD, "/admin/ (superuser)"))
     return logins
+
+
+# R-AUTH-1: per role, the largest amount approved alone, and whether an appeal's change of decision
+# and a receipt-dispute overturn need a second person. Above ¥2,000 a reviewer's approval waits for
+# the supervisor; every change on appeal and every overturn waits for a second member of staff.
+AUTHORITY_LIMITS = {
+    Role.REVIEWER: (Decimal("2000.00"), True, True),
+    Role.SUPERVISOR: (Decimal("20000.00"), True, True),
+    Role.INSURER: (Decimal("2000.00"), True, True),
+    Role.SERVICE_STAFF: (Decimal("20000.00"), True, True),
+}
+
+
+def _authority_limits(insurer):
+    for role, (up_to, appeal_change, overturn) in AUTHORITY_LIMITS.items():
+        AuthorityLimit.objects.get_or_create(
+            insurer=insurer,
+            role=role,
+            defaults={
+                "approve_alone_up_to": up_to,
+                "appeal_change_needs_second": appeal_change,
+                "overturn_needs_second": overturn,
+            },
+        )
 
 
 APPLIANCE, APPAREL = "appliance_30d", "apparel_30d"
@@ -181,6 +207,11 @@ class Demo:
         else:
             claims.decide(claim, "approve", self.reviewer, problem_code=code or "leaking_water_or_power", now=at)
         return Claim.objects.get(pk=claim.pk)
+
+    def build_second_approval(self):
+        """R-AUTH-1: the reviewer approves ¥2,599 with a ¥2,000 limit: it waits for the supervisor."""
+        claim = self.claim("second-approval", paid="2599.00", at_hours=-4)
+        self.approve(claim, self.now + dt.timedelta(hours=-3))
 
     def returned(self, claim, at, *, delivered=True):
         claims.record_return_shipment(
@@ -295,6 +326,9 @@ def seed(now=None):
         built = True
     if built:
         claims.process_deadlines(now)
+    _authority_limits(insurer)  # after the demo's own decisions, which keep their story
+    if not SubOrder.objects.filter(sub_order_id="demo-so-second-approval").exists():
+        demo.build_second_approval()
     states = dict(Claim.objects.values_list("status").annotate(n=Count("id")).order_by())
     states["not_routed"] = RefundRequest.objects.filter(business_type="merchant").count()
     return {"states": states, "logins": logins}

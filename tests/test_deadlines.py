@@ -16,7 +16,7 @@ from audit.models import TransitionLog
 from catalogue.models import Insurer, Plan
 from claims import services as claims
 from claims.choices import ClaimStatus
-from claims.models import Claim, ClaimFlag
+from claims.models import AuthorityLimit, Claim, ClaimFlag, PendingDecision
 from kernel.actors import Actor, Channel, Role
 from kernel.errors import RuleViolation
 from kernel.timeutil import SHANGHAI
@@ -157,6 +157,16 @@ def test_seed_demo_twice_adds_nothing_twice(seeded):
     first = model_counts()
     call_command("seed_demo", stdout=io.StringIO())
     assert model_counts() == first
+
+
+def test_r_auth_1_seed_demo_sets_limits_and_a_decision_awaits_the_supervisor(seeded):
+    insurer = Insurer.objects.get(code="demo-insurer")
+    limits = {row.role: row for row in AuthorityLimit.objects.filter(insurer=insurer)}
+    assert limits[Role.REVIEWER].approve_alone_up_to == Decimal("2000.00")
+    assert limits[Role.SERVICE_STAFF].appeal_change_needs_second and limits[Role.SERVICE_STAFF].overturn_needs_second
+    [pending] = PendingDecision.objects.filter(status="pending")
+    assert pending.approved_amount == Decimal("2599.00") and pending.claim.status == ClaimStatus.SUBMITTED
+    get_user_model().objects.get(username="staff2")  # the second member of staff
 
 
 def test_seed_demo_has_claims_in_all_13_states(seeded):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.choices import Side
+from claims.models import AuthorityLimit
 from kernel.actors import Actor, Channel, Role
 from merchants import services as merchants
 from policies import services as policies
@@ -40,6 +41,7 @@ class World:
         self.other_reviewer = Actor(
             role=Role.REVIEWER, channel=Channel.ADMIN, insurer_id=self.other_insurer.pk, label="x"
         )
+        self.limits = self.authority_limits(self.insurer)
         self.since = self.now - dt.timedelta(days=400)
         self.enrolment = self.enrol(self.shop, at=self.since)
         self.other_enrolment = self.enrol(self.other_shop, at=self.since)
@@ -56,6 +58,21 @@ class World:
         merchant = Actor(role=Role.MERCHANT, channel=Channel.PORTAL, shop_id=shop.pk, label=shop.shop_id)
         merchants.apply(enrolment, insurer, merchant, now=at)
         return merchants.approve(enrolment, supervisor, now=at)
+
+    @staticmethod
+    def authority_limits(insurer):
+        """R-AUTH-1: each role's limit, above every amount the suite draws (¥9,999.99), appeal
+        changes and overturns by one person; the rule's own tests lower them."""
+        return {
+            role: AuthorityLimit.objects.create(
+                insurer=insurer,
+                role=role,
+                approve_alone_up_to=Decimal("10000.00"),
+                appeal_change_needs_second=False,
+                overturn_needs_second=False,
+            )
+            for role in (Role.REVIEWER, Role.SUPERVISOR, Role.INSURER, Role.SERVICE_STAFF)
+        }
 
     def next_id(self, prefix):
         self._seq += 1

@@ -2,4 +2,4 @@
 (actions), the review desk and the service-staff queues (queues). Importing the package
 registers them on the admin site."""
 
-from . import lists, queues  # noqa: F401
+from . import authority, lists, queues  # noqa: F401

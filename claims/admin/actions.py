@@ -98,9 +98,23 @@ def decide_as(outcome):
             approved_amount=data.get("approved_amount"),
             reason=data.get("reason", ""),
         )
-        return _("Claim %(id)s: %(outcome)s.") % {"id": claim.claim_id, "outcome": Outcome(outcome).label}
+        decided = _("Claim %(id)s: %(outcome)s.") % {"id": claim.claim_id, "outcome": Outcome(outcome).label}
+        return _held(claim) or decided
 
     return run
+
+
+def _held(claim):
+    """R-AUTH-1: the message when the decision went above the actor's limit and waits."""
+    if claims.waiting(claim) is None:
+        return ""
+    return (
+        _(
+            "Claim %s: above your authority limit, the decision awaits a second approval; it takes effect once "
+            "another person with the authority confirms it."
+        )
+        % claim.claim_id
+    )
 
 
 def assign_to_me(claim, actor, request, data):
@@ -121,7 +135,7 @@ def _audit(claim, actor, request, data):
 def _dispute(outcome):
     def run(claim, actor, request, data):
         claims.resolve_receipt_dispute(claim, actor, outcome=outcome, note=data["note"])
-        return _("Receipt dispute on %(id)s: %(outcome)s.") % {
+        return _held(claim) or _("Receipt dispute on %(id)s: %(outcome)s.") % {
             "id": claim.claim_id,
             "outcome": DisputeOutcome(outcome).label,
         }
@@ -143,7 +157,7 @@ def _change_decision(claim, actor, request, data):
         approved_amount=data["approved_amount"],
         problem_code=data.get("problem_code") or "",
     )
-    return _("Appeal on %s: decision changed.") % claim.claim_id
+    return _held(claim) or _("Appeal on %s: decision changed.") % claim.claim_id
 
 
 def _refund_finding(claim, actor, request, data):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from audit.services import history
 from backoffice.display import countdown, reason_label
 from backoffice.scoping import actor_for
+from claims import services as claims_services
 from claims.choices import ClaimStatus as S
 from claims.choices import EvidenceKind, Side
 from claims.feedback_services import notes_for
@@ -68,6 +69,9 @@ def review_context(model_admin, request, claim, bound=None):
         "action_forms": [f for f in forms_ if f["action"].name not in ("assign", "add_note")],
         "assigned_to_other": claim.assignee_id not in (None, request.user.pk),
         "next_claim": next_claim,
+        # R-AUTH-1: a decision awaiting a second approval, and each step of those the claim had.
+        "pending_decision": claims_services.waiting(claim),
+        "approval_steps": list(claim.approval_steps.select_related("user")),
         "has_view_permission": True,
     }
 

@@ -2,6 +2,7 @@
 `claims.models.<Name>` keeps working and Django registers every model with the app."""
 
 from ..feedback import ClaimNote, Rating
+from .authority import ApprovalStep, AuthorityLimit, PendingDecision
 from .claim import Claim, ClaimFlag, new_claim_id
 from .evidence import Decision, Evidence, ImageFingerprint, evidence_path
 from .records import Appeal, MerchantReport, NonPerformanceFinding, ReceiptDispute
@@ -23,4 +24,7 @@ __all__ = [
     "NonPerformanceFinding",
     "ClaimNote",
     "Rating",
+    "AuthorityLimit",
+    "PendingDecision",
+    "ApprovalStep",
 ]

@@ -5,6 +5,8 @@ timer calls these through `from claims import services`; each action runs throug
 from .abuse import flag_codes, raise_flag, report_buyer, review_report, set_buyer_eligibility
 from .actions import get_claim_for
 from .appeals import appeal, resolve_appeal
+from .approvals import confirm, send_back
+from .authority import awaiting, waiting
 from .deadlines import process_deadlines
 from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence
 from .money import complete_refund, record_finding
@@ -37,7 +39,9 @@ __all__ = [
     "add_evidence",
     "appeal",
     "assign",
+    "awaiting",
     "complete_refund",
+    "confirm",
     "confirm_receipt",
     "decide",
     "flag_codes",
@@ -58,8 +62,10 @@ __all__ = [
     "resolve_receipt_dispute",
     "return_address",
     "review_report",
+    "send_back",
     "routing_failure",
     "set_buyer_eligibility",
     "settle_payout",
     "submit_refund_request",
+    "waiting",
 ]

@@ -10,8 +10,10 @@ from kernel.errors import RuleViolation, transition_refused
 from ..choices import ClaimStatus as S
 from ..choices import DisputeOutcome, FindingKind, Flag, ReceiptRejection, Side
 from ..models import Claim, ReceiptDispute
+from ..models.authority import ApprovalKind
 from .abuse import raise_flag
 from .actions import acting, refuse_past_deadline, require_text
+from .authority import hold, needs_second, refuse_if_waiting
 from .evidence import MERCHANT_EVIDENCE_STATES
 from .money import record_non_performance
 from .notices import STAFF_AUDIENCES, isoformat, move, notify, refund_due_notice
@@ -146,14 +148,28 @@ def resolve_receipt_dispute(
     if outcome not in DisputeOutcome.values:
         raise RuleViolation(_("Uphold or overturn."), code="invalid_outcome", fields={"outcome": [outcome]})
     with acting(claim, actor, "resolve_dispute", now) as (claim, now):
-        name = "uphold_receipt_rejection" if outcome == DisputeOutcome.UPHOLD else "overturn_receipt_rejection"
-        move(claim, name, actor, at=now, reason=note)
-        ReceiptDispute.objects.filter(claim=claim).update(outcome=outcome, resolution_note=note, resolved_at=now)
+        refuse_if_waiting(claim)  # R-AUTH-1
         if outcome == DisputeOutcome.OVERTURN:
-            record_non_performance(claim, FindingKind.RECEIPT_OVERTURNED, note, actor, now)
-            refund_due_notice(claim, now)
-        else:
-            notify(
-                claim, "claim.closed", _("Claim %s closed: the parcel rejection was upheld.") % claim.claim_id, at=now
-            )
+            if needs_second(claim, actor, ApprovalKind.OVERTURN, claim.approved_amount):
+                # R-AUTH-1: the overturn waits for a second person; the dispute stays open meanwhile.
+                if claim.status != S.RECEIPT_DISPUTED:
+                    raise transition_refused(claim, "overturn_receipt_rejection", claim.status)
+                hold(claim, actor, ApprovalKind.OVERTURN, now, amount=claim.approved_amount, reason=note)
+                return claim
+            overturn(claim, actor, note, now)
+            return claim
+        move(claim, "uphold_receipt_rejection", actor, at=now, reason=note)
+        ReceiptDispute.objects.filter(claim=claim).update(outcome=outcome, resolution_note=note, resolved_at=now)
+        notify(claim, "claim.closed", _("Claim %s closed: the parcel rejection was upheld.") % claim.claim_id, at=now)
         return claim
+
+
+def overturn(claim: Claim, actor: Actor, note: str, now: dt.datetime) -> None:
+    """R-RET-4: treated as a confirmed receipt, and the merchant owes the buyer points (R-PEN-1);
+    on the claim locked, by staff alone or confirmed by a second person (R-AUTH-1)."""
+    move(claim, "overturn_receipt_rejection", actor, at=now, reason=note)
+    ReceiptDispute.objects.filter(claim=claim).update(
+        outcome=DisputeOutcome.OVERTURN, resolution_note=note, resolved_at=now
+    )
+    record_non_performance(claim, FindingKind.RECEIPT_OVERTURNED, note, actor, now)
+    refund_due_notice(claim, now)

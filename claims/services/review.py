@@ -16,8 +16,10 @@ from kernel.errors import Conflict, RuleViolation, transition_refused
 from ..choices import BuyerLevel, EvidenceKind, Flag, Kind, Outcome, Side
 from ..choices import ClaimStatus as S
 from ..models import Claim, Decision
+from ..models.authority import ApprovalKind
 from .abuse import raise_flag
 from .actions import acting, authorize, now_or, require_text
+from .authority import hold, needs_second, refuse_if_waiting
 from .notices import announce_decision, isoformat, move, notify, refund_due_notice, send_return_address
 
 
@@ -62,6 +64,7 @@ def decide(
     # Only the insurer side decides here; the one automatic decision is the fast lane (R-REV-6).
     with acting(claim, actor, "decide", now, seen=seen) as (claim, now):
         refuse_if_held(claim, actor)
+        refuse_if_waiting(claim)  # R-AUTH-1
         return _decide(claim, outcome, actor, problem_code, approved_amount, (reason or "").strip(), now)
 
 
@@ -122,6 +125,19 @@ def _decide(
             rule="R-POL-5",
             fields={"approved_amount": [_("Above what remains.")]},
         )
+    if needs_second(claim, actor, ApprovalKind.DECISION, approved_amount):
+        # R-AUTH-1: above the actor's limit the approval waits for a second person (approvals.confirm).
+        hold(
+            claim,
+            actor,
+            ApprovalKind.DECISION,
+            now,
+            outcome=outcome,
+            problem_code=problem_code,
+            amount=approved_amount,
+            reason=reason,
+        )
+        return claim
     move(claim, outcome, actor, at=now, reason=reason, approved_amount=approved_amount)
     record_decision(claim, outcome, actor, now, problem_code=problem_code, amount=approved_amount, reason=reason)
     announce_decision(claim, outcome, now, problem_code=problem_code, reason=reason)

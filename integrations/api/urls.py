@@ -33,6 +33,8 @@ urlpatterns = [
     route(CLAIM + "/refund-completed", claims.RefundCompletedView, "refund-completed"),
     route(CLAIM + "/appeal", claims.AppealView, "appeal"),
     route(CLAIM + "/decision", claims.DecisionView, "decision"),
+    route(CLAIM + "/decision/confirm", claims.ConfirmDecisionView, "decision-confirm"),
+    route(CLAIM + "/decision/send-back", claims.SendBackDecisionView, "decision-send-back"),
     route(CLAIM + "/receipt", claims.ReceiptView, "receipt"),
     route(CLAIM + "/remind-buyer", claims.RemindBuyerView, "remind-buyer"),
     route(CLAIM + "/notes", feedback.NotesView, "notes"),

@@ -56,6 +56,9 @@ CONTRACT_ENDPOINTS = {
     ("get", "/api/v1/bordereaux/{id}/file"),
     # R-PLAN-1 (issue 18): each plan's problem codes, instead of one plan's enumeration.
     ("get", "/api/v1/plans/{plan_code}/problem-codes"),
+    # R-AUTH-1 (issue 15): a second person confirms or sends back a decision awaiting approval.
+    ("post", "/api/v1/claims/{claim_id}/decision/confirm"),
+    ("post", "/api/v1/claims/{claim_id}/decision/send-back"),
 }
 
 

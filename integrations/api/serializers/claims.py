@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.choices import ClaimStatus, Kind, Outcome
+from claims.models.authority import ApprovalKind
 from claims.workflow import DEADLINES
 
 from .evidence import EvidenceSerializer
@@ -76,6 +77,29 @@ class DecisionSerializer(serializers.Serializer):
     decided_at = Time()
     automatic = serializers.BooleanField()
     on_appeal = serializers.BooleanField()
+
+
+class PendingApprovalSerializer(serializers.Serializer):
+    """R-AUTH-1: a decision above its author's authority, not in effect until a second person
+    confirms it (POST …/decision/confirm) or sends it back (POST …/decision/send-back)."""
+
+    kind = serializers.ChoiceField(choices=ApprovalKind.choices)
+    outcome = serializers.CharField(allow_blank=True)
+    problem_code = serializers.CharField(allow_blank=True)
+    approved_amount = Money(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    proposed_at = Time()
+    by_role = serializers.CharField(source="proposed_role")
+
+
+class ConfirmInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, allow_blank=True, default="", help_text=_("Optional; kept in the claim's history.")
+    )
+
+
+class SendBackInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True, help_text=_("Required: why it goes back."))
 
 
 class FlagSerializer(serializers.Serializer):
@@ -197,6 +221,17 @@ class ClaimSerializer(serializers.Serializer):
     notes = serializers.SerializerMethodField(
         help_text=_("Internal notes (R-NOTE-2): listed for insurer clients, always empty for the others.")
     )
+    pending_approval = serializers.SerializerMethodField(
+        help_text=_(
+            "R-AUTH-1: the decision awaiting a second approval (not in effect yet), for insurer clients; "
+            "null when none waits, and always null for the others."
+        )
+    )
+
+    @extend_schema_field(PendingApprovalSerializer(allow_null=True))
+    def get_pending_approval(self, claim):
+        waiting = getattr(claim, "api_pending", ())
+        return PendingApprovalSerializer(waiting[0]).data if waiting else None
 
     @extend_schema_field(NoteOutSerializer(many=True))
     def get_notes(self, claim):

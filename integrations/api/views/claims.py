@@ -15,11 +15,13 @@ from ..serializers.claims import (
     AppealInput,
     AtInput,
     ClaimSerializer,
+    ConfirmInput,
     DecisionInput,
     EmptyInput,
     ReceiptInput,
     RefundCompletedInput,
     ReturnShipmentInput,
+    SendBackInput,
 )
 from .base import INSURER, MERCHANT, PLATFORM, ApiListView, ApiView, parse
 from .loaders import attach_history, claim_out, claims_for
@@ -137,6 +139,33 @@ class DecisionView(ClaimAction):
             approved_amount=data["approved_amount"],
             reason=data["reason"],
         )
+
+
+@action_schema(
+    "claims_decision_confirm",
+    _("A second person confirms the decision awaiting approval: it takes effect now (R-AUTH-1)"),
+    ConfirmInput,
+)
+class ConfirmDecisionView(ClaimAction):
+    roles = {"POST": INSURER}
+    body = ConfirmInput
+
+    def act(self, claim, data):
+        claims.confirm(claims.awaiting(claim), self.actor, reason=data["reason"])
+
+
+@action_schema(
+    "claims_decision_send_back",
+    _("A second person sends the decision awaiting approval back, with a reason (R-AUTH-1)"),
+    SendBackInput,
+    422,
+)
+class SendBackDecisionView(ClaimAction):
+    roles = {"POST": INSURER}
+    body = SendBackInput
+
+    def act(self, claim, data):
+        claims.send_back(claims.awaiting(claim), self.actor, reason=data["reason"])
 
 
 @action_schema(

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import histories
 from claims.choices import merchant_may_see
-from claims.models import Claim, ClaimFlag, ClaimNote, Decision, Evidence, RefundRequest
+from claims.models import Claim, ClaimFlag, ClaimNote, Decision, Evidence, PendingDecision, RefundRequest
 from claims.workflow import TRANSITIONS
 from kernel.actors import Role
 from kernel.errors import NotFound
@@ -36,6 +36,9 @@ def claims_for(actor):
     claims_ = Claim.objects.for_actor(actor).select_related(*CLAIM_RELATED).prefetch_related(*claim_prefetch(actor))
     if actor.role in NOTE_READERS:  # R-NOTE-2: the notes are loaded only for those who may read them
         claims_ = claims_.prefetch_related(Prefetch("notes", queryset=ClaimNote.objects.all(), to_attr="api_notes"))
+    if actor.role == Role.INSURER:  # R-AUTH-1: what waits for a second approval is the insurer's own
+        waiting = PendingDecision.objects.waiting()
+        claims_ = claims_.prefetch_related(Prefetch("pending_decisions", queryset=waiting, to_attr="api_pending"))
     return claims_
 
 
