@@ -6,7 +6,7 @@ from .abuse import flag_codes, raise_flag, report_buyer, review_report, set_buye
 from .actions import get_claim_for
 from .appeals import appeal, resolve_appeal
 from .deadlines import process_deadlines
-from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence
+from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence, open_served, sees_originals
 from .money import complete_refund, record_finding
 from .notices import STAFF_AUDIENCES, return_address
 from .payouts import pay_out, settle_payout
@@ -35,6 +35,8 @@ __all__ = [
     "STAFF_AUDIENCES",
     "Opening",
     "add_evidence",
+    "open_served",
+    "sees_originals",
     "appeal",
     "assign",
     "complete_refund",
