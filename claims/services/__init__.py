@@ -2,7 +2,7 @@
 timer calls these through `from claims import services`; each action runs through
 `actions.acting` (authorise, transaction, row lock, the page's version)."""
 
-from .abuse import flag_codes, raise_flag, report_buyer, review_report, set_buyer_eligibility
+from .abuse import flag_codes, matching_photos, raise_flag, report_buyer, review_report, set_buyer_eligibility
 from .actions import get_claim_for
 from .appeals import appeal, resolve_appeal
 from .deadlines import process_deadlines
@@ -46,6 +46,7 @@ __all__ = [
     "get_claim_for",
     "in_window",
     "mark_delivered",
+    "matching_photos",
     "pay_out",
     "process_deadlines",
     "raise_flag",
