@@ -90,12 +90,22 @@ def test_r_evi_1_insurer_systems_get_the_original(world, claim):
     assert PLACE in body(api.get(api_path(photo_of(claim))))
 
 
-def test_r_evi_1_service_staff_get_the_copy_and_the_thumbnail_has_no_exif(world, client, claim):
+def test_r_evi_1_service_staff_get_the_original_as_their_pack_has_it_and_thumbnails_have_no_exif(world, client, claim):
     client.force_login(world.staff_user)
     url = reverse("admin:evidence", args=[photo_of(claim).pk])
-    assert PLACE not in body(client.get(url))
-    client.force_login(world.reviewer_user)
+    assert PLACE in body(client.get(url))  # R-AUD-2: service staff get the files as stored
     assert PLACE not in body(client.get(url + "?size=thumb"))
+
+
+def test_r_evi_1_the_platforms_pack_holds_the_copies_it_is_served(world, claim):
+    api = make_api("tmall")
+    served = body(api.get(api_path(photo_of(claim))))
+    pack = zipfile.ZipFile(io.BytesIO(body(api.get(f"claims/{claim.claim_id}/evidence-pack"))))
+    manifest = json.loads(pack.read("manifest.json"))
+    [entry] = [e for e in manifest["files"] if e.get("kind") == "image"]
+    assert manifest["variant"] == "copies" and PLACE not in pack.read(entry["name"])
+    assert entry["sha256"] == hashlib.sha256(served).hexdigest()
+    assert entry["original_sha256"] == photo_of(claim).sha256
 
 
 def test_r_evi_1_a_video_answers_safaris_two_byte_probe_with_206(world, client, claim):

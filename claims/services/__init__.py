@@ -6,7 +6,7 @@ from .abuse import flag_codes, matching_photos, raise_flag, report_buyer, review
 from .actions import get_claim_for
 from .appeals import appeal, resolve_appeal
 from .deadlines import process_deadlines
-from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence, open_served, sees_originals
+from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence, open_served
 from .money import complete_refund, record_finding
 from .notices import STAFF_AUDIENCES, return_address
 from .payouts import pay_out, settle_payout
@@ -36,7 +36,6 @@ __all__ = [
     "Opening",
     "add_evidence",
     "open_served",
-    "sees_originals",
     "appeal",
     "assign",
     "complete_refund",

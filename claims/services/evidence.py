@@ -8,7 +8,7 @@ from django.core.files import File
 from django.core.files.storage import Storage
 from django.utils.translation import gettext as _
 
-from kernel.actors import INSURER_ROLES, Actor
+from kernel.actors import Actor
 from kernel.errors import TooLarge, transition_refused
 from kernel.timeutil import SHANGHAI
 
@@ -122,19 +122,12 @@ def marks_for(claim: Claim, side: str, measured: quality.Measured) -> list[str]:
     return [str(mark) for mark in marks]
 
 
-def sees_originals(actor: Actor) -> bool:
-    """R-EVI-1: insurer staff and the insurer's systems judge the claim from the file as taken;
-    everyone else (merchants, the platform's and merchants' systems, service staff) gets a copy
-    without EXIF, so a buyer's location never leaves the insurer."""
-    return actor.role in INSURER_ROLES
-
-
 def open_served(item: Evidence, actor: Actor) -> tuple[IO[bytes], int]:
     """The evidence file `actor` may hold, opened at its start, and its size: the original, or the
     EXIF-free copy (byte for byte the copy in the merchant's evidence pack, R-AUD-2). The caller
     found `item` in the actor's scope and closes the file."""
     stored = cast(IO[bytes], files.open_stored(item.file))
-    if sees_originals(actor) or item.kind != EvidenceKind.IMAGE:
+    if files.sees_originals(actor) or item.kind != EvidenceKind.IMAGE:
         return stored, item.size
     copy = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
     with stored:
