@@ -169,3 +169,12 @@ def test_r_evi_1_the_upload_answer_tells_the_platform_to_ask_for_a_retake(world)
     assert dt.datetime.fromisoformat(quality["captured_at"]) == world.now.replace(microsecond=0)
     plain = api.upload(f"claims/{claim.claim_id}/evidence", made(a_photo(3))).json()["quality"]
     assert plain == {"clear": True, "captured_at": None, "software": None, "warnings": []}
+
+
+def test_r_evi_1_videos_play_inline_in_the_portal_and_the_admin(world, client, claim):
+    client.force_login(world.merchant_user)
+    portal = client.get(reverse("portal:claim", args=[claim.claim_id])).content.decode()
+    assert f'src="{portal_url(video_of(claim))}"' in portal and "playsinline" in portal
+    client.force_login(world.reviewer_user)
+    admin = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert "<video controls playsinline" in admin
