@@ -33,7 +33,7 @@ def serve(request, pk):
         # A re-encoded thumbnail carries no EXIF (R-EVI-1), whoever asks.
         response = HttpResponse(_thumbnail(item), content_type="image/jpeg")
     else:
-        # R-EVI-1: the original for insurer staff, the EXIF-free copy for everyone else.
+        # R-EVI-1: the original or the EXIF-free copy, as claims.evidence.sees_originals says.
         served, size = claims.open_served(item, actor_for(request))
         name = f"evidence-{item.pk}{_extension(item)}"
         response = file_response(request, served, size, item.content_type, name)
