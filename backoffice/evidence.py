@@ -4,12 +4,14 @@ There is no public media URL for evidence."""
 import io
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from claims import services as claims
 from claims.choices import EvidenceKind
 from claims.models import Claim, Evidence
+from kernel.ranges import file_response
 
 from .scoping import actor_for
 
@@ -28,10 +30,13 @@ def serve(request, pk):
     if item is None:
         raise Http404(_("Not found."))
     if request.GET.get("size") == "thumb" and item.kind == EvidenceKind.IMAGE:
+        # A re-encoded thumbnail carries no EXIF (R-EVI-1), whoever asks.
         response = HttpResponse(_thumbnail(item), content_type="image/jpeg")
     else:
-        response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-        response["Content-Disposition"] = f'inline; filename="evidence-{item.pk}{_extension(item)}"'
+        # R-EVI-1: the original or the EXIF-free copy, as claims.evidence.sees_originals says.
+        served, size = claims.open_served(item, actor_for(request))
+        name = f"evidence-{item.pk}{_extension(item)}"
+        response = file_response(request, served, size, item.content_type, name)
     response["X-Content-Type-Options"] = "nosniff"
     # Private: proof of a buyer's claim must not sit in a shared cache.
     response["Cache-Control"] = "private, max-age=3600"

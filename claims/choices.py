@@ -53,6 +53,15 @@ class Outcome(models.TextChoices):
     REQUEST_EVIDENCE = "request_evidence", _("Request evidence")
 
 
+class EvidenceMark(models.TextChoices):
+    """R-EVI-1: why a reviewer should look twice at an image; a mark never decides the claim."""
+
+    BLURRY = "blurry", _("Too blurred to judge")
+    TOO_DARK = "too_dark", _("Too dark to judge")
+    CAPTURED_BEFORE_DELIVERY = "captured_before_delivery", _("Taken before the parcel could have arrived")
+    EDITED = "edited", _("Saved by editing software")
+
+
 class Flag(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACHED = "sla_breached", _("SLA breached")

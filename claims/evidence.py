@@ -14,6 +14,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from kernel.actors import INSURER_ROLES, Actor, Role
 from kernel.errors import NotFound, RuleViolation, StorageUnavailable, TooLarge, UnsupportedMedia
 from kernel.uploads import MAX_FILE_BYTES, too_large
 
@@ -164,6 +165,13 @@ def _check_mp4_boxes(upload, size):
         raise refused from exc
     finally:
         upload.seek(0)
+
+
+def sees_originals(actor: Actor) -> bool:
+    """R-EVI-1, R-AUD-2: insurer staff and the insurer's systems judge the claim from the files as
+    taken, and service staff handle its disputes from them; merchants, their systems and the
+    platform's get copies without EXIF, so that a buyer's location stays with those who judge."""
+    return actor.role in INSURER_ROLES or actor.role == Role.SERVICE_STAFF
 
 
 def bands(phash_hex: str) -> list[tuple[int, int]]:

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from audit.services import history
 from backoffice.display import countdown, reason_label
 from backoffice.scoping import actor_for
-from claims import services as claims_services
+from claims import services as claims
 from claims.choices import ClaimStatus as S
-from claims.choices import EvidenceKind, Side
+from claims.choices import EvidenceKind, EvidenceMark, Side
 from claims.feedback_services import notes_for
 from claims.models import Claim
 from ledger.models import Entry
@@ -55,6 +55,8 @@ def review_context(model_admin, request, claim, bound=None):
         "buyer_images": [e for e in evidence if e.side == Side.BUYER and e.kind == EvidenceKind.IMAGE],
         "buyer_videos": [e for e in evidence if e.side == Side.BUYER and e.kind == EvidenceKind.VIDEO],
         "merchant_evidence": [e for e in evidence if e.side == Side.MERCHANT],
+        "merchant_videos": [e for e in evidence if e.side == Side.MERCHANT and e.kind == EvidenceKind.VIDEO],
+        "workspace": _workspace(claim, evidence, actor),
         "flags": list(claim.flags.select_related("related_claim")),
         "decisions": _decisions(claim),
         "history": list(history(claim).select_related("user")),
@@ -70,7 +72,7 @@ def review_context(model_admin, request, claim, bound=None):
         "assigned_to_other": claim.assignee_id not in (None, request.user.pk),
         "next_claim": next_claim,
         # R-AUTH-1: a decision awaiting a second approval, and each step of those the claim had.
-        "pending_decision": claims_services.waiting(claim),
+        "pending_decision": claims.waiting(claim),
         "approval_steps": list(claim.approval_steps.select_related("user")),
         "has_view_permission": True,
     }
@@ -80,3 +82,29 @@ def _decisions(claim):
     """The claim's decisions, their problem labels read from one load of its plan's rows (R-PLAN-1)."""
     prefetch_related_objects([claim.plan], "taxonomy")
     return list(claim.decisions.select_related("user"))
+
+
+def _workspace(claim, evidence, actor):
+    """R-EVI-1: every image of the claim, the buyer's first, with its marks in words and, for a
+    `duplicate_evidence` claim seen by insurer staff, the matching photo of the other claim."""
+    matches = {match.photo.pk: match for match in claims.matching_photos(claim, actor)}
+    images = [e for e in evidence if e.kind == EvidenceKind.IMAGE]
+    images.sort(key=lambda e: e.side != Side.BUYER)
+    return [
+        {
+            "item": item,
+            "marks": [EvidenceMark(code).label for code in item.marks if code in EvidenceMark.values],
+            "match": _match(matches.get(item.pk), actor),
+        }
+        for item in images
+    ]
+
+
+def _match(match, actor):
+    """The other claim's id and the distance are shown to insurer staff; its photo only when that
+    claim is in their own scope (another insurer's buyer's photo stays with that insurer)."""
+    if match is None:
+        return None
+    other = match.other
+    visible = actor.in_scope(insurer_id=other.claim.insurer_id, shop_id=other.claim.shop_id)
+    return {"other": other, "distance": match.distance, "visible": visible}

@@ -34,6 +34,13 @@ class Evidence(Chained, models.Model):
     note = models.TextField(_("note"), blank=True)
     original_name = models.CharField(_("original name"), max_length=200, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded at"))
+    # R-EVI-1: measured and read on arrival; marks for the reviewer, never a decision.
+    sharpness = models.FloatField(_("sharpness"), null=True, blank=True)
+    brightness = models.FloatField(_("brightness"), null=True, blank=True)
+    captured_at = models.DateTimeField(_("captured at"), null=True, blank=True)
+    camera = models.CharField(_("camera"), max_length=100, blank=True)
+    software = models.CharField(_("software"), max_length=100, blank=True)
+    marks = models.JSONField(_("marks"), default=list, blank=True)
 
     extension = ""
 
@@ -45,6 +52,11 @@ class Evidence(Chained, models.Model):
 
     def __str__(self):
         return f"{self.get_side_display()} {self.get_kind_display()} #{self.pk}"
+
+    @property
+    def clear(self) -> bool:
+        """R-EVI-1: clear enough to judge (a video is not measured)."""
+        return not {"blurry", "too_dark"} & set(self.marks)
 
 
 class ImageFingerprint(models.Model):

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.models import PackDownload
+from claims.evidence import sees_originals
 from claims.models import Claim
 from kernel.actors import Actor, Role
 
@@ -14,8 +15,11 @@ __all__ = ["MERCHANT_FLAGS", "Pack", "Variant", "build_pack", "download_pack", "
 
 def variant_for(actor: Actor) -> str:
     """R-AUD-2: a merchant gets its own variant, without the buyer's identity, any screening or
-    any EXIF; every other role that sees the claim gets the pack as stored."""
-    return Variant.MERCHANT if actor.role == Role.MERCHANT else Variant.FULL
+    any EXIF; the platform's systems get the pack with copies without EXIF (R-EVI-1); insurer
+    staff, the insurer's systems and service staff get the pack as stored."""
+    if actor.role == Role.MERCHANT:
+        return Variant.MERCHANT
+    return Variant.FULL if sees_originals(actor) else Variant.COPIES
 
 
 def download_pack(claim: Claim, actor: Actor, *, at=None) -> Pack:

@@ -25,6 +25,7 @@ from .summary import render_summary
 class Variant:
     FULL = "full"
     MERCHANT = "merchant"
+    COPIES = "copies"  # the full pack with each image's EXIF-free copy (R-EVI-1)
 
 
 @dataclass
@@ -52,7 +53,7 @@ def build_pack(claim: Claim, variant: str, *, at=None) -> Pack:
     files = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for item in evidence:
-            files.append(_add_evidence(archive, item, merchant))
+            files.append(_add_evidence(archive, item, strip=variant != Variant.FULL))
         head = chain.head_of(chain.claim_chain(claim.pk))
         summary = render_summary(claim, evidence, flags, files, head=head, merchant=merchant, at=at)
         archive.writestr(_entry("summary.pdf", at), summary, compress_type=zipfile.ZIP_DEFLATED)
@@ -78,15 +79,15 @@ def _described(name, role, sha256, size, **more):
     return {"name": name, "role": role, "sha256": sha256, "size": size, **more}
 
 
-def _add_evidence(archive: zipfile.ZipFile, item: Evidence, merchant: bool) -> dict:
+def _add_evidence(archive: zipfile.ZipFile, item: Evidence, strip: bool) -> dict:
     name = evidence_name(item)
     described = {"side": item.side, "kind": item.kind, "content_type": item.content_type}
     with item.file.open("rb") as stored, archive.open(_entry(name, item.uploaded_at), "w") as target:
         source = cast(IO[bytes], stored)
         written = HashingWriter(target)
-        if merchant:
-            # R-EVI-1: the merchant's copy carries no EXIF; the original's digest stands beside it,
-            # so that the two packs of one claim can be matched file by file.
+        if strip:
+            # R-EVI-1: the copy carries no EXIF; the original's digest stands beside it, so that
+            # the packs of one claim can be matched file by file.
             write_copy(source, item.content_type, written)
             described["original_sha256"] = item.sha256
         else:

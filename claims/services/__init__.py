@@ -2,13 +2,13 @@
 timer calls these through `from claims import services`; each action runs through
 `actions.acting` (authorise, transaction, row lock, the page's version)."""
 
-from .abuse import flag_codes, raise_flag, report_buyer, review_report, set_buyer_eligibility
+from .abuse import flag_codes, matching_photos, raise_flag, report_buyer, review_report, set_buyer_eligibility
 from .actions import get_claim_for
 from .appeals import appeal, resolve_appeal
 from .approvals import confirm, send_back
 from .authority import awaiting, waiting
 from .deadlines import process_deadlines
-from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence
+from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence, open_served
 from .money import complete_refund, record_finding
 from .notices import STAFF_AUDIENCES, return_address
 from .payouts import pay_out, settle_payout
@@ -37,6 +37,7 @@ __all__ = [
     "STAFF_AUDIENCES",
     "Opening",
     "add_evidence",
+    "open_served",
     "appeal",
     "assign",
     "awaiting",
@@ -48,6 +49,7 @@ __all__ = [
     "get_claim_for",
     "in_window",
     "mark_delivered",
+    "matching_photos",
     "pay_out",
     "process_deadlines",
     "raise_flag",

@@ -1,6 +1,7 @@
 """Flags, buyers and abuse (domain.md §9, §14): flags never move a claim."""
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import cast
 
 from django.db import IntegrityError, transaction
@@ -8,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from audit.services import record_transition
-from kernel.actors import Actor, require
+from kernel.actors import INSURER_ROLES, Actor, require
 from kernel.errors import RuleViolation, TransitionRefused
 from notices.models import Audience
 from policies.models import Policy
@@ -19,6 +20,8 @@ from ..models import Buyer, Claim, ClaimFlag, Evidence, ImageFingerprint, Mercha
 from ..workflow import TRANSITIONS
 from .actions import now_or, require_text
 from .notices import notify
+
+DUPLICATE_DISTANCE = 6  # R-ABUSE-1: perceptual hashes this close are the same photo
 
 
 def raise_flag(
@@ -78,7 +81,7 @@ def check_duplicate_image(claim: Claim, item: Evidence, now: dt.datetime) -> Non
         .order_by("uploaded_at")
     )
     for other in candidates:
-        if files.hamming(other.phash, item.phash) <= 6:
+        if files.hamming(other.phash, item.phash) <= DUPLICATE_DISTANCE:
             raise_flag(
                 claim,
                 Flag.DUPLICATE_EVIDENCE,
@@ -87,6 +90,31 @@ def check_duplicate_image(claim: Claim, item: Evidence, now: dt.datetime) -> Non
                 detail=_("The same photo is on claim %s") % other.claim.claim_id,
             )
             return
+
+
+@dataclass(frozen=True)
+class Match:
+    photo: Evidence
+    other: Evidence
+    distance: int
+
+
+def matching_photos(claim: Claim, actor: Actor) -> list[Match]:
+    """R-ABUSE-1, R-EVI-1: for a claim flagged `duplicate_evidence`, each of its images beside the
+    closest image of the claim the flag names, for insurer staff to compare; nothing for others."""
+    if actor.role not in INSURER_ROLES:
+        return []
+    flag = claim.flags.filter(code=Flag.DUPLICATE_EVIDENCE).select_related("related_claim").first()
+    other_claim = flag.related_claim if flag is not None else None
+    if other_claim is None:
+        return []
+    theirs = list(other_claim.evidence.exclude(phash=""))
+    matches = []
+    for photo in claim.evidence.exclude(phash=""):
+        closest = min(theirs, key=lambda other: files.hamming(photo.phash, other.phash), default=None)
+        if closest is not None and files.hamming(photo.phash, closest.phash) <= DUPLICATE_DISTANCE:
+            matches.append(Match(photo, closest, files.hamming(photo.phash, closest.phash)))
+    return matches
 
 
 @transaction.atomic

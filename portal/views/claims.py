@@ -18,6 +18,7 @@ from claims.filters import ClaimFilterSet, RefundRequestFilterSet
 from claims.models import Appeal, Claim, ReceiptDispute, RefundRequest
 from claims.workflow import DEADLINES, is_open, open_actions
 from kernel.errors import DomainError
+from kernel.ranges import file_response
 from ledger.models import Entry
 from notices.models import Notice
 from payments.models import PayoutAttempt
@@ -135,8 +136,9 @@ def evidence_file(request, claim_id, pk):
     item = claim.evidence.filter(pk=pk).first()
     if item is None:
         raise Http404
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    response["Content-Disposition"] = f'inline; filename="{claim.claim_id}-{item.pk}"'
+    # R-EVI-1: a merchant's copy carries no EXIF; a video seeks by byte ranges.
+    served, size = services.open_served(item, request.actor)
+    response = file_response(request, served, size, item.content_type, f"{claim.claim_id}-{item.pk}")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -47,11 +47,13 @@ def test_a_reviewer_approves_a_claim_with_a_photo_from_the_queue(page, live_serv
     page.wait_for_function("() => { const i = document.querySelector('.zb-thumb img'); return i.naturalWidth > 0; }")
     screenshot("admin-3-review-page")
 
-    page.locator(".zb-thumb a").first.click()
-    expect(page.locator("#lightbox")).to_be_visible()
+    page.locator(".zb-thumb a").first.click()  # the evidence workspace shows it large (R-EVI-1)
+    expect(page.locator("#ws-stage")).to_be_focused()
+    page.keyboard.press("+")
+    expect(page.locator("[data-ws-zoom]")).to_have_text("125%")
     screenshot("admin-4-photo-full-size")
-    page.keyboard.press("Escape")
-    expect(page.locator("#lightbox")).to_be_hidden()
+    page.keyboard.press("0")
+    page.locator("#ws-stage").blur()
 
     page.keyboard.press("a")  # the approve form's problem code, by keyboard
     expect(page.locator("#act-approve select[name=problem_code]")).to_be_focused()

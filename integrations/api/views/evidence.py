@@ -1,6 +1,5 @@
 """Evidence files: uploaded by the platform (the buyer's) or the merchant, downloaded in scope."""
 
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -12,10 +11,11 @@ from rest_framework.response import Response
 
 from claims import services as claims
 from claims.choices import Side
-from claims.evidence import ACCEPTED, open_stored
+from claims.evidence import ACCEPTED
 from integrations.idempotency import idempotent
 from integrations.models import ClientRole
 from kernel.errors import NotFound
+from kernel.ranges import file_response
 from kernel.uploads import SizeLimitHandler
 
 from ..schema import IDEMPOTENCY_KEY, errors
@@ -55,10 +55,15 @@ class EvidenceFileView(ApiView):
     @schema(
         operation_id="claims_evidence_file",
         summary=_("Download an evidence file of a claim in the client's scope"),
+        description=_(
+            "Insurer clients get the file as uploaded; platform and merchant clients get images without "
+            "EXIF (R-EVI-1). A `Range: bytes=…` header is answered 206 with that part (416 past the end)."
+        ),
         responses={
             **{
-                (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file."))
+                (status, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file."))
                 for media_type in ACCEPTED
+                for status in (200, 206)
             },
             **errors(404, 503),
         },
@@ -69,8 +74,6 @@ class EvidenceFileView(ApiView):
         if evidence is None:
             raise NotFound(_("Evidence not found."))
         extension = evidence.file.name.rsplit(".", 1)[-1] if "." in evidence.file.name else "bin"
-        return FileResponse(
-            open_stored(evidence.file),
-            content_type=evidence.content_type,
-            filename=f"{claim.claim_id}-{evidence.pk}.{extension}",
-        )
+        served, size = claims.open_served(evidence, self.actor)
+        name = f"{claim.claim_id}-{evidence.pk}.{extension}"
+        return file_response(request, served, size, evidence.content_type, name)
