@@ -2,6 +2,7 @@
 `claims.models.<Name>` keeps working and Django registers every model with the app."""
 
 from ..feedback import ClaimNote, Rating
+from .assignment import Assignment, ReviewerProfile
 from .claim import Claim, ClaimFlag, new_claim_id
 from .evidence import Decision, Evidence, ImageFingerprint, evidence_path
 from .records import Appeal, MerchantReport, NonPerformanceFinding, ReceiptDispute
@@ -22,5 +23,7 @@ __all__ = [
     "MerchantReport",
     "NonPerformanceFinding",
     "ClaimNote",
+    "ReviewerProfile",
+    "Assignment",
     "Rating",
 ]

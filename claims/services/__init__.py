@@ -5,6 +5,7 @@ timer calls these through `from claims import services`; each action runs throug
 from .abuse import flag_codes, raise_flag, report_buyer, review_report, set_buyer_eligibility
 from .actions import get_claim_for
 from .appeals import appeal, resolve_appeal
+from .assignment import assign, fill_pool, reassign, set_profile
 from .deadlines import process_deadlines
 from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence
 from .money import complete_refund, record_finding
@@ -18,7 +19,7 @@ from .returns import (
     remind_buyer,
     resolve_receipt_dispute,
 )
-from .review import assign, decide, record_audit
+from .review import decide, record_audit
 from .routing import (
     REQUEST_FIELDS,
     Opening,
@@ -40,6 +41,7 @@ __all__ = [
     "complete_refund",
     "confirm_receipt",
     "decide",
+    "fill_pool",
     "flag_codes",
     "get_claim_for",
     "in_window",
@@ -47,6 +49,7 @@ __all__ = [
     "pay_out",
     "process_deadlines",
     "raise_flag",
+    "reassign",
     "record_audit",
     "record_finding",
     "record_return_shipment",
@@ -60,6 +63,7 @@ __all__ = [
     "review_report",
     "routing_failure",
     "set_buyer_eligibility",
+    "set_profile",
     "settle_payout",
     "submit_refund_request",
 ]
