@@ -36,6 +36,11 @@ SUPERVISOR = REVIEWER | {
     "payments.view_payoutattempt",
     # Their insurer's monthly bordereaux, to download (R-BDX-1).
     "reports.view_bordereau",
+    # R-ASSIGN-1: reviewers' duty and capacity, the at-risk board and reassignment.
+    "claims.view_reviewerprofile",
+    "claims.add_reviewerprofile",
+    "claims.change_reviewerprofile",
+    "claims.supervise_assignments",
 }
 SERVICE_STAFF = frozenset(
     {
