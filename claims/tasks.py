@@ -18,3 +18,8 @@ def process_deadlines():
 @shared_task(acks_late=True)
 def fill_review_pool(insurer_id):
     return services.fill_pool(insurer_id)
+
+
+@shared_task(acks_late=True)
+def fill_review_pools():
+    return services.fill_pools()

@@ -9,7 +9,7 @@ import pytest
 from claims import services as claims
 from claims.choices import AssignmentReason
 from claims.choices import ClaimStatus as S
-from claims.models import Assignment, Claim
+from claims.models import Assignment, Claim, ReviewerProfile
 from claims.services.assignment import add_profile
 from kernel.actors import Actor, Channel, Role
 from kernel.errors import Conflict, RoleRefused, RuleViolation
@@ -185,3 +185,11 @@ def test_r_assign_1_claims_go_only_to_their_own_insurers_reviewers(world):
     assert assignee(claim) is None
     with pytest.raises(RuleViolation):
         add_profile(world.reviewer_user.pk, sup, on_duty=True, capacity=5)
+
+
+def test_r_assign_1_the_minute_sweep_gives_out_what_an_event_left_in_the_pool(world, desk):
+    claim = world.claim()
+    ReviewerProfile.objects.filter(user=desk["ann"]).update(on_duty=True)  # as if its fill were lost
+    assert assignee(claim) is None
+    assert claims.fill_pools() == 1
+    assert assignee(claim) == "ann"

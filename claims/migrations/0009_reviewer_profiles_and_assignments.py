@@ -60,5 +60,9 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['insurer', 'on_duty'], name='claims_revi_insurer_694306_idx')],
             },
         ),
+        migrations.AddIndex(
+            model_name='claim',
+            index=models.Index(condition=models.Q(('assignee__isnull', True), ('status', 'submitted')), fields=['insurer', 'review_due_at', 'opened_at'], name='claim_review_pool'),
+        ),
         migrations.RunPython(append_only, migrations.RunPython.noop, elidable=False),
     ]

@@ -5,7 +5,7 @@ timer calls these through `from claims import services`; each action runs throug
 from .abuse import flag_codes, raise_flag, report_buyer, review_report, set_buyer_eligibility
 from .actions import get_claim_for
 from .appeals import appeal, resolve_appeal
-from .assignment import assign, fill_pool, reassign, set_profile
+from .assignment import assign, fill_pool, fill_pools, reassign, set_profile
 from .deadlines import process_deadlines
 from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence
 from .money import complete_refund, record_finding
@@ -42,6 +42,7 @@ __all__ = [
     "confirm_receipt",
     "decide",
     "fill_pool",
+    "fill_pools",
     "flag_codes",
     "get_claim_for",
     "in_window",

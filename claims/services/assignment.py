@@ -142,6 +142,13 @@ def fill_pool(insurer_id: int, now: dt.datetime | None = None) -> int:
         return _give_out(insurer_id, pool, now)
 
 
+def fill_pools(now: dt.datetime | None = None) -> int:
+    """Every insurer's pool with someone on duty (beat, each minute): what an event's fill skipped
+    or lost is given out within the minute."""
+    insurers = ReviewerProfile.objects.filter(on_duty=True).order_by().values_list("insurer_id", flat=True)
+    return sum(fill_pool(insurer_id, now) for insurer_id in set(insurers))
+
+
 def capacity_freed(claim: Claim) -> None:
     """A claim assigned to a reviewer left review: their room goes to the pool, after commit
     (the decision holds the claim's lock and must not wait for the desk)."""

@@ -1,5 +1,6 @@
 """The supervisor's at-risk board (R-ASSIGN-1): what may breach the review SLA and who carries
-what. Each part is one query, however many claims there are; the lists show their first rows."""
+what. Each part is one query, however many claims there are; the lists show their first rows
+and the counts stop at COUNTED (a count of every row would grow with the claims)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -9,18 +10,20 @@ from django.db.models import QuerySet
 from kernel.actors import Actor
 from kernel.timeutil import shanghai_date, shanghai_midnight
 
+from ..choices import UNDECIDED_STATES, Flag
 from ..choices import ClaimStatus as S
-from ..choices import Flag
 from ..models import Claim, ClaimFlag, ReviewerProfile
 from .actions import now_or
 from .assignment import with_load
 
 SHOWN = 100
+COUNTED = 1000
 
 
 @dataclass(frozen=True)
 class Board:
     within: dt.timedelta
+    counted: int
     due_soon: list[Claim]
     due_soon_count: int
     unassigned: list[Claim]
@@ -31,7 +34,14 @@ class Board:
 
 
 def _rows(claims: "QuerySet[Claim]") -> list[Claim]:
-    return list(claims.select_related("shop", "assignee").order_by("review_due_at", "opened_at", "pk")[:SHOWN])
+    # In the order of the review queue's index (claim_review_queue), so the first rows are read
+    # from it instead of sorting every match.
+    return list(claims.select_related("shop", "assignee").order_by("review_due_at", "opened_at", "-pk")[:SHOWN])
+
+
+def _count(claims: "QuerySet[Claim]") -> int:
+    """How many, up to COUNTED (the page says "COUNTED or more")."""
+    return len(claims.order_by().values_list("pk", flat=True)[:COUNTED])
 
 
 def at_risk_board(actor: Actor, hours: int, now: dt.datetime | None = None) -> Board:
@@ -40,7 +50,9 @@ def at_risk_board(actor: Actor, hours: int, now: dt.datetime | None = None) -> B
     now = now_or(now)
     within = dt.timedelta(hours=hours)
     claims = Claim.objects.for_actor(actor)
-    due = claims.filter(status=S.SUBMITTED, review_due_at__lte=now + within)
+    # Both review states, as the queue's partial index has them: a claim waiting for the buyer's
+    # evidence has no review_due_at (its clock is paused), so only submitted claims match.
+    due = claims.filter(status__in=UNDECIDED_STATES, review_due_at__lte=now + within)
     pool = claims.filter(status=S.SUBMITTED, assignee__isnull=True)
     since = shanghai_midnight(shanghai_date(now))
     breached = claims.filter(
@@ -51,11 +63,12 @@ def at_risk_board(actor: Actor, hours: int, now: dt.datetime | None = None) -> B
     )
     return Board(
         within=within,
+        counted=COUNTED,
         due_soon=_rows(due),
-        due_soon_count=due.count(),
+        due_soon_count=_count(due),
         unassigned=_rows(pool),
-        unassigned_count=pool.count(),
+        unassigned_count=_count(pool),
         reviewers=list(reviewers),
         breaches_today=_rows(breached),
-        breaches_today_count=breached.count(),
+        breaches_today_count=_count(breached),
     )
