@@ -2,13 +2,17 @@
 at the same instant never take a reviewer past their capacity, and a reviewer going off duty while
 claims are being assigned to them keeps none of them."""
 
+import threading
+import time
 from collections import Counter
+from unittest import mock
 
 import pytest
 
 from claims import services as claims
 from claims.choices import UNDECIDED_STATES
 from claims.models import Assignment, Claim
+from claims.services import assignment
 from claims.services.assignment import add_profile
 from kernel.actors import Role
 from tests.factories import member
@@ -54,20 +58,30 @@ def test_r_assign_1_claims_opening_at_once_never_take_a_reviewer_past_capacity()
     assert loads == [("ann", 0), ("ann", 1), ("ann", 2), ("bob", 0), ("bob", 1), ("bob", 2), ("bob", 3)]
 
 
-def test_r_assign_1_a_reviewer_going_off_duty_while_claims_open_keeps_none_and_none_is_lost():
+def test_r_assign_1_a_reviewer_going_off_duty_while_a_claim_is_assigned_to_them_loses_none():
+    """The off-duty change lands while an opening has given bob a claim and not yet committed
+    (held open here for a second): the change waits for it and returns that claim too."""
     world = World()
     profiles = _desk(world, {"ann": 100, "bob": 100})
     open_one = _openings(world)
+    given_to_bob = threading.Event()
+    record = assignment._record
 
-    def attempt(i):
-        if i == OPENINGS:
-            return lambda: claims.set_profile(profiles["bob"], world.supervisor, on_duty=False, capacity=100)
-        return open_one(i)
+    def slow_first_to_bob(claim_pk, assignee_id, reason, now, **kwargs):
+        record(claim_pk, assignee_id, reason, now, **kwargs)
+        if assignee_id == profiles["bob"].user_id and not given_to_bob.is_set():
+            given_to_bob.set()
+            time.sleep(1)
 
-    results = race(attempt, actors=OPENINGS + 1)
+    def off_duty():
+        given_to_bob.wait(timeout=60)
+        return claims.set_profile(profiles["bob"], world.supervisor, on_duty=False, capacity=100)
+
+    with mock.patch.object(assignment, "_record", slow_first_to_bob):
+        results = race(lambda i: off_duty if i == OPENINGS else open_one(i), actors=OPENINGS + 1)
 
     assert [r for r in results if isinstance(r, Exception)] == []
+    assert given_to_bob.is_set()
     # Every claim that opened is with a reviewer on duty: bob holds none, the pool is empty.
     assert _held() == {"ann": OPENINGS}
-    returned = Assignment.objects.filter(reason="off_duty").count()
-    assert returned == results[OPENINGS]
+    assert results[OPENINGS] == Assignment.objects.filter(reason="off_duty").count() >= 1
