@@ -42,6 +42,11 @@ SUPERVISOR = REVIEWER | {
     # R-AUTH-1: supervisors set their insurer's authority limits.
     "claims.add_authoritylimit",
     "claims.change_authoritylimit",
+    # R-ASSIGN-1: reviewers' duty and capacity, the at-risk board and reassignment.
+    "claims.view_reviewerprofile",
+    "claims.add_reviewerprofile",
+    "claims.change_reviewerprofile",
+    "claims.supervise_assignments",
 }
 SERVICE_STAFF = frozenset(
     {

@@ -1,7 +1,8 @@
 """queue_scale and deadlines_scale, in a database of their own (run.py starts this module with
-DATABASE_URL naming it): the review queue and the merchant's claim list rendered at 1,000 and at
-1,000,000 claims, and process_deadlines with 100 due timers among as many idle claims. Each size
-lives in its own database, served by its own process, and run.py measures them turn about.
+DATABASE_URL naming it): the review queue, the supervisor's at-risk board and the merchant's claim
+list rendered at 1,000 and at 1,000,000 claims, and process_deadlines with 100 due timers among as
+many idle claims. Each size lives in its own database, served by its own process, and run.py
+measures them turn about.
 
 The claims are generated in SQL: spread over the 200 shops, about 5 % open (3 % submitted, 1 %
 waiting for evidence, 1 % waiting for the return), 10 % with a flag, the rest closed over the
@@ -38,6 +39,8 @@ RENDERS = 5
 PAGES = {
     "admin review queue": ("reviewer", "/admin/backoffice/queuedclaim/"),
     "portal claims list": ("merchant", "/portal/claims/"),
+    # R-ASSIGN-1: the supervisor's board, with every generated claim in review waiting in the pool.
+    "admin at-risk board": ("supervisor", "/admin/claims/reviewerprofile/board/?hours=24"),
 }
 # Printed beside them, not part of queue_scale: a reviewer looking up one claim by its id (a claim
 # both sizes hold).

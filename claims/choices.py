@@ -26,6 +26,20 @@ OPEN_STATES = tuple(s for s in S if s not in CLOSED_STATES)
 CLOSED_UNPAID = (S.REJECTED, S.CLOSED_NO_RETURN, S.CLOSED_RECEIPT_REJECTED)
 
 
+# The claims a reviewer still has to decide (R-ASSIGN-1): their load, and what going off duty returns.
+UNDECIDED_STATES = (S.SUBMITTED, S.EVIDENCE_REQUESTED)
+
+
+class AssignmentReason(models.TextChoices):
+    """R-ASSIGN-1: why a claim's assignee changed."""
+
+    LOAD = "load", _("Automatic: fewest open claims")
+    TAKEN = "taken", _("Taken by hand")
+    REASSIGNED = "reassigned", _("Reassigned by a supervisor")
+    OFF_DUTY = "off_duty", _("Returned to the pool: reviewer off duty")
+    RETURNED = "returned", _("Returned to the pool by a supervisor")
+
+
 class Kind(models.TextChoices):
     REFUND_ONLY = "refund_only", _("Refund only (仅退款)")
     RETURN_REFUND = "return_refund", _("Return and refund (退货退款)")

@@ -23,7 +23,8 @@ from policies.models import SubOrder
 
 from . import services as claims
 from .choices import Side
-from .models import AuthorityLimit, Claim, RefundRequest
+from .models import AuthorityLimit, Claim, RefundRequest, ReviewerProfile
+from .services.assignment import add_profile
 
 PASSWORD = "zhibao-demo-2026"
 USERS = (
@@ -312,6 +313,15 @@ def _enrol(shop, plan, insurer, since):
     merchants.approve(enrolment, supervisor, now=since)
 
 
+def _desk(insurer):
+    """R-ASSIGN-1: the demo reviewer's profile, off duty, so the claims above stay as they are; a
+    supervisor puts them on duty in the admin and watches the pool go to them."""
+    reviewer = get_user_model().objects.get(username="reviewer")
+    if not ReviewerProfile.objects.filter(user=reviewer).exists():
+        supervisor = Actor.for_user(get_user_model().objects.get(username="supervisor"), Channel.SYSTEM)
+        add_profile(reviewer.pk, supervisor, on_duty=False, capacity=10)
+
+
 def seed(now=None):
     now = now or timezone.now()
     insurer, plans, shops = _world(now)
@@ -329,6 +339,7 @@ def seed(now=None):
     _authority_limits(insurer)  # after the demo's own decisions, which keep their story
     if not SubOrder.objects.filter(sub_order_id="demo-so-second-approval").exists():
         demo.build_second_approval()
+    _desk(insurer)
     states = dict(Claim.objects.values_list("status").annotate(n=Count("id")).order_by())
     states["not_routed"] = RefundRequest.objects.filter(business_type="merchant").count()
     return {"states": states, "logins": logins}

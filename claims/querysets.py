@@ -66,3 +66,7 @@ class RefundRequestQuerySet(ScopedQuerySet):
 
 class MerchantReportQuerySet(ScopedQuerySet):
     insurer_field = "claim__insurer_id"
+
+
+class ReviewerProfileQuerySet(ScopedQuerySet):
+    pass

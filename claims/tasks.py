@@ -13,3 +13,13 @@ def pay_out(claim_id):
 @shared_task(acks_late=True)
 def process_deadlines():
     return services.process_deadlines()
+
+
+@shared_task(acks_late=True)
+def fill_review_pool(insurer_id):
+    return services.fill_pool(insurer_id)
+
+
+@shared_task(acks_late=True)
+def fill_review_pools():
+    return services.fill_pools()

@@ -1,5 +1,5 @@
 """The claim staff screens: the lists (lists), the review page (review) and its buttons
-(actions), the review desk and the service-staff queues (queues). Importing the package
-registers them on the admin site."""
+(actions), the review desk and the service-staff queues (queues), reviewers and the at-risk board
+(assignment). Importing the package registers them on the admin site."""
 
-from . import authority, lists, queues  # noqa: F401
+from . import assignment, authority, lists, queues  # noqa: F401

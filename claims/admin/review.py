@@ -60,6 +60,7 @@ def review_context(model_admin, request, claim, bound=None):
         "flags": list(claim.flags.select_related("related_claim")),
         "decisions": _decisions(claim),
         "history": list(history(claim).select_related("user")),
+        "assignments": list(claim.assignments.select_related("assignee", "by")),
         "other_claims": other_claims,
         "dispute": getattr(claim, "receipt_dispute", None),
         "appeal": getattr(claim, "appeal_record", None),

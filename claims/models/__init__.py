@@ -2,6 +2,7 @@
 `claims.models.<Name>` keeps working and Django registers every model with the app."""
 
 from ..feedback import ClaimNote, Rating
+from .assignment import Assignment, ReviewerProfile
 from .authority import ApprovalStep, AuthorityLimit, PendingDecision
 from .claim import Claim, ClaimFlag, new_claim_id
 from .evidence import Decision, Evidence, ImageFingerprint, evidence_path
@@ -23,6 +24,8 @@ __all__ = [
     "MerchantReport",
     "NonPerformanceFinding",
     "ClaimNote",
+    "ReviewerProfile",
+    "Assignment",
     "Rating",
     "AuthorityLimit",
     "PendingDecision",

@@ -139,6 +139,12 @@ class Claim(ConcurrentTransitionMixin, models.Model):
                 condition=models.Q(status__in=["submitted", "evidence_requested"]),
                 name="claim_review_queue",
             ),
+            # R-ASSIGN-1: the pool, served earliest due first (assignment.fill_pool, the at-risk board).
+            models.Index(
+                fields=["insurer", "review_due_at", "opened_at"],
+                condition=models.Q(status="submitted", assignee__isnull=True),
+                name="claim_review_pool",
+            ),
         ]
 
     def __str__(self):

@@ -6,6 +6,7 @@ from .abuse import flag_codes, matching_photos, raise_flag, report_buyer, review
 from .actions import get_claim_for
 from .appeals import appeal, resolve_appeal
 from .approvals import confirm, send_back
+from .assignment import assign, fill_pool, fill_pools, reassign, set_profile
 from .authority import awaiting, waiting
 from .deadlines import process_deadlines
 from .evidence import BUYER_EVIDENCE_STATES, MERCHANT_EVIDENCE_STATES, add_evidence, open_served
@@ -20,7 +21,7 @@ from .returns import (
     remind_buyer,
     resolve_receipt_dispute,
 )
-from .review import assign, decide, record_audit
+from .review import decide, record_audit
 from .routing import (
     REQUEST_FIELDS,
     Opening,
@@ -45,6 +46,8 @@ __all__ = [
     "confirm",
     "confirm_receipt",
     "decide",
+    "fill_pool",
+    "fill_pools",
     "flag_codes",
     "get_claim_for",
     "in_window",
@@ -53,6 +56,7 @@ __all__ = [
     "pay_out",
     "process_deadlines",
     "raise_flag",
+    "reassign",
     "record_audit",
     "record_finding",
     "record_return_shipment",
@@ -67,6 +71,7 @@ __all__ = [
     "send_back",
     "routing_failure",
     "set_buyer_eligibility",
+    "set_profile",
     "settle_payout",
     "submit_refund_request",
     "waiting",

@@ -20,6 +20,7 @@ from ..models import Claim, Evidence
 from ..packs.copies import HashingWriter, write_copy
 from .abuse import check_duplicate_image
 from .actions import acting, authorize, refuse_past_deadline
+from .assignment import back_in_review
 from .notices import move
 from .review import fast_lane
 
@@ -103,6 +104,7 @@ def _add_evidence(
     if side == Side.BUYER and claim.status == S.EVIDENCE_REQUESTED:
         warned = claim.flags.filter(code=Flag.SLA_WARNING).exists()
         move(claim, "resubmit", actor, at=now, reason=_("New evidence from the buyer"), warned=warned)
+        back_in_review(claim)
     if is_first_image:
         fast_lane(claim, now)
     return item

@@ -4,9 +4,8 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from catalogue.taxonomy import UNASSESSED
@@ -19,6 +18,7 @@ from ..models import Claim, Decision
 from ..models.authority import ApprovalKind
 from .abuse import raise_flag
 from .actions import acting, authorize, now_or, require_text
+from .assignment import capacity_freed
 from .authority import hold, needs_second, refuse_if_waiting
 from .notices import announce_decision, isoformat, move, notify, refund_due_notice, send_return_address
 
@@ -145,6 +145,7 @@ def _decide(
         send_return_address(claim, now)
     if claim.status == S.REFUND_DUE:
         refund_due_notice(claim, now)
+    capacity_freed(claim)
     return claim
 
 
@@ -171,6 +172,7 @@ def _reject(claim: Claim, transition: str, actor: Actor, now: dt.datetime, reaso
     move(claim, transition, actor, at=now, reason=reason)
     record_decision(claim, Outcome.REJECT, actor, now, reason=reason)
     announce_decision(claim, Outcome.REJECT, now, reason=reason)
+    capacity_freed(claim)
     return claim
 
 
@@ -235,12 +237,3 @@ def record_audit(claim: Claim, actor: Actor, *, outcome: str, now: dt.datetime |
     Claim.objects.filter(pk=claim.pk, audit_requested=True).update(
         audit_outcome=outcome.strip(), audited_at=now_or(now)
     )
-
-
-@transaction.atomic
-def assign(claim: Claim, user: AbstractBaseUser, actor: Actor) -> None:
-    """'Assign to me': a claim already taken by another reviewer is not taken over silently."""
-    authorize(actor, "decide", claim)
-    taken = Claim.objects.filter(pk=claim.pk).filter(Q(assignee__isnull=True) | Q(assignee=user)).update(assignee=user)
-    if not taken:
-        raise Conflict(_("Another reviewer is already working on this claim."), code="already_assigned")

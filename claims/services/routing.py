@@ -22,6 +22,7 @@ from ..models import Buyer, Claim, ClaimFlag, MerchantReport, RefundRequest
 from ..workflow import SLA_WARNING_SHARE, TRANSITIONS
 from .abuse import check_repeat_claims, raise_flag
 from .actions import now_or
+from .assignment import assign_on_opening
 from .notices import notify
 
 REQUEST_FIELDS = ("kind", "reason", "amount", "description", "requested_at")
@@ -218,4 +219,5 @@ def _open_claim(request: RefundRequest, policy: Policy, actor: Actor, now: dt.da
     report = MerchantReport.objects.filter(policy=policy).first() if request.buyer.last_reported_at else None
     if report:
         flags.append(raise_flag(claim, Flag.MERCHANT_REPORTED, at=now, detail=report.note))
+    assign_on_opening(claim, now)
     return Opening(claim, history=[log], flags=[flag for flag in flags if flag])

@@ -24,6 +24,8 @@ ROLE_SCREENS = {
         "/admin/audit/transitionlog/": 403,
         "/admin/accounts/membership/": 403,
         "/admin/integrations/webhookdelivery/": 403,
+        "/admin/claims/reviewerprofile/": 403,
+        "/admin/claims/reviewerprofile/board/": 403,
     },
     "supervisor": {
         "/admin/backoffice/queuedclaim/": 200,
@@ -32,6 +34,8 @@ ROLE_SCREENS = {
         "/admin/ledger/entry/": 200,
         "/admin/ledger/entry/balances/": 200,
         "/admin/figures/": 200,
+        "/admin/claims/reviewerprofile/": 200,
+        "/admin/claims/reviewerprofile/board/": 200,
         "/admin/claims/buyer/": 403,
         "/admin/claims/appeal/": 403,
         "/admin/catalogue/plan/": 403,

@@ -26,6 +26,7 @@ from claims import packs
 from claims import services as claims
 from claims.choices import ClaimStatus as S
 from claims.models import Appeal, MerchantReport, NonPerformanceFinding, ReceiptDispute
+from claims.services.assignment import add_profile
 from integrations.models import WebhookDelivery
 from integrations.services import issue_client
 from kernel.actors import Role
@@ -145,6 +146,8 @@ class TenantA:
             our_payee=attempt.payee,
             found_at=now,
         )
+        # R-ASSIGN-1: the reviewer's profile, off duty (the claims above stay as they are).
+        self.profile = add_profile(world.reviewer_user.pk, world.supervisor, on_duty=False, capacity=5)
         self.claims = [self.disputed, self.appealed, self.paid, self.submitted, overturned]
         self.objects = {
             "claims.claim": self.disputed,
@@ -155,6 +158,7 @@ class TenantA:
             "claims.appeal": Appeal.objects.get(claim=self.appealed),
             "claims.nonperformancefinding": NonPerformanceFinding.objects.get(claim=overturned),
             "claims.merchantreport": MerchantReport.objects.get(pk=self.report.pk),
+            "claims.reviewerprofile": self.profile,
             "audit.transitionlog": TransitionLog.objects.filter(object_id=self.paid.pk).last(),
             "accounts.membership": world.merchant_user.membership,
             "auth.user": world.merchant_user,

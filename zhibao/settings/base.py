@@ -242,6 +242,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "process-deadlines": {"task": "claims.tasks.process_deadlines", "schedule": 60.0},
+    # R-ASSIGN-1: pool claims a fill skipped (locked at the time) or whose fill task was lost.
+    "fill-review-pools": {"task": "claims.tasks.fill_review_pools", "schedule": 60.0},
     # Webhook retries (and first attempts whose task was lost); the rows are the retry state.
     "send-due-webhooks": {"task": "integrations.tasks.send_due_webhooks", "schedule": 60.0},
     "purge-idempotency-records": {"task": "integrations.tasks.purge_idempotency_records", "schedule": 3600.0},
