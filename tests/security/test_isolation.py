@@ -6,6 +6,7 @@ The cases are generated from the URL resolver: a new view whose parameters the m
 know, or a new admin model it has not been told about, fails the first test below."""
 
 import datetime as dt
+from decimal import Decimal
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -148,7 +149,16 @@ class TenantA:
         )
         # R-ASSIGN-1: the reviewer's profile, off duty (the claims above stay as they are).
         self.profile = add_profile(world.reviewer_user.pk, world.supervisor, on_duty=False, capacity=5)
-        self.claims = [self.disputed, self.appealed, self.paid, self.submitted, overturned]
+        # R-AUTH-1: an approval above the reviewer's limit, waiting for a second person.
+        limit = world.limits["reviewer"]
+        limit.approve_alone_up_to, kept = Decimal("50.00"), limit.approve_alone_up_to
+        limit.save()
+        waiting_claim = world.claim(buyer="buyer-a-7")
+        claims.decide(waiting_claim, "approve", world.reviewer, problem_code="performance_fault", now=now)
+        self.pending = claims.waiting(waiting_claim)
+        limit.approve_alone_up_to = kept
+        limit.save()
+        self.claims = [self.disputed, self.appealed, self.paid, self.submitted, overturned, waiting_claim]
         self.objects = {
             "claims.claim": self.disputed,
             "backoffice.queuedclaim": self.submitted,
@@ -159,6 +169,8 @@ class TenantA:
             "claims.nonperformancefinding": NonPerformanceFinding.objects.get(claim=overturned),
             "claims.merchantreport": MerchantReport.objects.get(pk=self.report.pk),
             "claims.reviewerprofile": self.profile,
+            "claims.authoritylimit": limit,
+            "claims.pendingdecision": self.pending,
             "audit.transitionlog": TransitionLog.objects.filter(object_id=self.paid.pk).last(),
             "accounts.membership": world.merchant_user.membership,
             "auth.user": world.merchant_user,
