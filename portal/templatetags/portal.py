@@ -7,7 +7,7 @@ from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from catalogue.taxonomy import Reason
-from claims.choices import ClaimStatus
+from claims.choices import ClaimStatus, transition_reason
 from kernel.actors import Channel, Role
 from merchants.models import Shop
 
@@ -54,6 +54,7 @@ register.filter("reason_label", _label_of(Reason))
 # Who acted, by role only: staff identities are never shown to merchants (api.md).
 register.filter("role_label", _label_of(Role))
 register.filter("channel_label", _label_of(Channel))
+register.filter("transition_reason", transition_reason)
 
 
 @register.filter
