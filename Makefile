@@ -23,7 +23,7 @@ run: install messages
 	$(PY) manage.py seed_demo
 	PORT=$(PORT) PY=$(PY) scripts/run-demo.sh
 
-# Browser tests drive Debian's Chromium (never a downloaded browser); install it where we can.
+# Browser tests drive Debian's Chromium (never a downloaded browser); install it where we can, and axe-core from npm.
 # The statements' and evidence packs' PDFs (WeasyPrint) set Chinese in Debian's WenQuanYi Micro Hei;
 # HarfBuzz's subsetter keeps a PDF at 0.3 s and little memory (without it: 4 s and 120 MB).
 browser:
@@ -34,6 +34,10 @@ browser:
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei libharfbuzz-subset0 >/dev/null) ; } || \
 	  echo "fonts-wqy-microhei or libharfbuzz-subset0 is missing: evidence-pack PDFs show no Chinese or render slowly."
+	@# axe-core, npm's, for the accessibility checks (tests/browser/test_accessibility.py), pinned by its lock file.
+	@test -f tests/browser/axe/node_modules/axe-core/axe.min.js || \
+	  npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || \
+	  echo "npm could not install axe-core into tests/browser/axe: the accessibility tests will fail."
 
 test: install messages browser
 	DJANGO_SETTINGS_MODULE=zhibao.settings.test $(PY) -m pytest $(PYTEST_ARGS)
@@ -63,4 +67,4 @@ lint: install
 	$(VENV)/bin/mypy .
 
 clean:
-	rm -rf $(VENV) var staticfiles test-output .mypy_cache .import_linter_cache
+	rm -rf $(VENV) var staticfiles test-output .mypy_cache .import_linter_cache tests/browser/axe/node_modules

@@ -36,7 +36,7 @@ class ActionForm(forms.Form):
 
     def add_domain_error(self, error):
         """Show a service's refusal above the form (its message cites the rule) and on its fields."""
-        self.add_error(None, error.message)
+        self.add_error(None, error.text)
         for name, problems in error.fields.items():
             if name in self.fields:
                 for problem in problems:
@@ -226,7 +226,7 @@ def each(run):
                 with transaction.atomic():
                     run(obj, actor, request, data)
             except DomainError as error:
-                refused.append(f"{obj}: {error.message}")
+                refused.append(f"{obj}: {error.text}")
             else:
                 done += 1
         if done:

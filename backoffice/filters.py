@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.taxonomy import Reason
 from claims.choices import Flag
 from claims.models import ClaimFlag
 
@@ -21,6 +22,19 @@ class FlagFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(Exists(ClaimFlag.objects.filter(claim=OuterRef("pk"), code=self.value())))
         return queryset
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    """The refund reasons in words (the field stores the platform's codes)."""
+
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return Reason.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(reason=self.value()) if self.value() else queryset
 
 
 class InsurerScopedFilter(admin.RelatedFieldListFilter):

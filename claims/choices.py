@@ -50,6 +50,16 @@ class BusinessType(models.TextChoices):
     MERCHANT = "merchant", _("Merchant")
 
 
+class NotRouted(models.TextChoices):
+    """Why a request stays with the merchant: the first rule of R-ROUTE-1 it fails, stored (and
+    reported by the API) as the rule's id, shown to people in words."""
+
+    NO_POLICY = "R-POL-1", _("no policy in force")
+    REASON_NOT_COVERED = "R-ROUTE-2", _("reason not covered")
+    OUTSIDE_WINDOW = "R-WIN-1", _("asked outside the cover period")
+    BUYER_NOT_ELIGIBLE = "R-ABUSE-2", _("buyer not eligible")
+
+
 class BuyerLevel(models.TextChoices):
     HIGH = "high", _("High")
     NORMAL = "normal", _("Normal")
@@ -106,6 +116,15 @@ class ReceiptRejection(models.TextChoices):
     EMPTY_PARCEL = "empty_parcel", _("Empty parcel (空包裹)")
     WRONG_ITEM = "wrong_item", _("Wrong item (货不对版)")
     FAKE_LOGISTICS = "fake_logistics", _("Fake logistics (虚假物流)")
+
+
+def transition_reason(reason: str) -> str:
+    """An audit row's reason as people read it, in the reader's language: a receipt rejection is
+    recorded as "<code>: <note>" (R-RET-3), and its code is shown by its label."""
+    code, colon, note = reason.partition(": ")
+    if colon and code in ReceiptRejection.values:
+        return f"{ReceiptRejection(code).label}: {note}"
+    return reason
 
 
 class Side(models.TextChoices):

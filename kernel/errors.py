@@ -5,6 +5,7 @@ Interfaces (API, admin, portal) translate these; services never know which one c
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +22,13 @@ class DomainError(Exception):
         code: str | None = None,
         fields: dict[str, Any] | None = None,
         rule: str | None = None,
+        text: str | Promise | None = None,
     ) -> None:
         self.rule = rule
+        # People (the admin, the portal) read `text`, a sentence without the rule id or state codes;
+        # the API's `message` names the rule, for the developers who integrate (rule ids stay in code,
+        # logs and the API).
+        self.text = str(message if text is None else text)
         if rule and rule not in str(message):
             message = f"{message} ({rule})"
         super().__init__(message)
@@ -61,10 +67,23 @@ class NotFound(DomainError):
 
 
 def transition_refused(obj: Model, action: str | Promise, state: str | Promise) -> TransitionRefused:
+    """The API's message names the transition and the state by their codes; people are told the
+    state in words (its label among the model's choices) and nothing of the transition's name."""
     return TransitionRefused(
         _("%(action)s is not allowed while %(object)s is %(state)s.")
-        % {"action": action, "object": obj._meta.verbose_name, "state": state}
+        % {"action": action, "object": obj._meta.verbose_name, "state": state},
+        text=_("Not possible while the %(object)s is “%(state)s”.")
+        % {"object": obj._meta.verbose_name, "state": state_label(obj, state)},
     )
+
+
+def state_label(obj: Model, state: str | Promise) -> str:
+    """A state code in words, from the choices of the model's `status` (every life cycle's field)."""
+    try:
+        field = obj._meta.get_field("status")
+    except FieldDoesNotExist:
+        return str(state)
+    return str(dict(getattr(field, "flatchoices", ())).get(state, state))
 
 
 def stale_page() -> Conflict:

@@ -187,7 +187,7 @@ class EnrolmentAdmin(ObjectActionsMixin, ScopedAdmin):
             "backoffice.approve_enrolments",
             (TRANSITIONS, "approve"),
             (S.APPLIED,),
-            help=gettext_lazy("Cover starts at once; the shop needs a return address and a payout account (R-ENR-3)."),
+            help=gettext_lazy("Cover starts at once; the shop needs a return address and a payout account."),
         ),
         ObjectAction(
             "reject",
@@ -197,7 +197,7 @@ class EnrolmentAdmin(ObjectActionsMixin, ScopedAdmin):
             "backoffice.approve_enrolments",
             (TRANSITIONS, "reject"),
             (S.APPLIED,),
-            help=gettext_lazy("The merchant sees the reason and may apply again (R-ENR-2)."),
+            help=gettext_lazy("The merchant sees the reason and may apply again."),
             tone="danger",
         ),
         ObjectAction(
@@ -208,7 +208,7 @@ class EnrolmentAdmin(ObjectActionsMixin, ScopedAdmin):
             MERCHANTS,
             (TRANSITIONS, "request_exit"),
             (S.ACTIVE,),
-            help=gettext_lazy("The merchant asked its service specialist to leave; cover continues (R-EXIT-1)."),
+            help=gettext_lazy("The merchant asked its service specialist to leave; cover continues."),
             facts=cover_facts,
         ),
         ObjectAction(
@@ -221,7 +221,7 @@ class EnrolmentAdmin(ObjectActionsMixin, ScopedAdmin):
             (S.EXIT_REQUESTED,),
             help=gettext_lazy(
                 "The exit takes effect now. Orders placed while in cover still get their policy; issued policies "
-                "keep full cover (R-EXIT-1, R-EXIT-2)."
+                "keep full cover."
             ),
             tone="danger",
             facts=cover_facts,
@@ -234,7 +234,7 @@ class EnrolmentAdmin(ObjectActionsMixin, ScopedAdmin):
             "backoffice.override_rates",
             (TRANSITIONS, "override_rate"),
             COVERING_STATUSES,
-            help=gettext_lazy("Applies to orders placed from now on; the pricing job leaves it alone (R-RATE-1)."),
+            help=gettext_lazy("Applies to orders placed from now on; the pricing job leaves it alone."),
             facts=rate_facts,
         ),
         ObjectAction(
@@ -344,7 +344,7 @@ class ShopAdmin(ObjectActionsMixin, ScopedAdmin):
             _invite,
             MERCHANTS,
             (TRANSITIONS, "invite"),
-            help=gettext_lazy("Admission is by invitation only (R-ENR-1)."),
+            help=gettext_lazy("Admission is by invitation only."),
         ),
     )
 

@@ -40,7 +40,7 @@ class PayoutAttemptAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             states=(AttemptStatus.REFUSED,),
             help=gettext_lazy(
                 "The provider refused this transfer. Once the cause is fixed, a new attempt pays the same "
-                "amount to the same account (R-PAY-6)."
+                "amount to the same account."
             ),
             tone="danger",
             facts=lambda a: [(_("Provider's reason"), a.provider_reason), (_("Payee"), a.payee)],
@@ -109,7 +109,7 @@ class MismatchAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             _resolve,
             "payments.resolve_mismatches",
             when=lambda m: m.resolved_at is None,
-            help=gettext_lazy("Say what you found: the day is reconciled once every mismatch is resolved (R-PAY-7)."),
+            help=gettext_lazy("Say what you found: the day is reconciled once every mismatch is resolved."),
             facts=lambda m: [
                 (_("Here"), f"{m.our_amount or '—'} → {m.our_payee or '—'}"),
                 (_("Provider's bill"), f"{m.their_amount or '—'} → {m.their_payee or '—'}"),

@@ -139,7 +139,7 @@ class InvoiceAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             INVOICES,
             (TRANSITIONS, "ship_invoice"),
             (InvoiceStatus.REQUESTED, InvoiceStatus.ISSUED),
-            help=gettext_lazy("The merchant sees the courier tracking number of the paper invoice (R-INV-2)."),
+            help=gettext_lazy("The merchant sees the courier tracking number of the paper invoice."),
         ),
         ObjectAction(
             "issue",

@@ -46,7 +46,12 @@ def request_invoice(shop, insurer, actor, *, period_start, period_end, title="",
     require(actor, "request_invoice", TRANSITIONS, shop_id=shop.pk)
     now = now or timezone.now()
     if period_end < period_start:
-        raise RuleViolation(_("The period ends before it starts."), code="invalid_period", rule="R-INV-1")
+        raise RuleViolation(
+            _("The period ends before it starts."),
+            code="invalid_period",
+            rule="R-INV-1",
+            fields={"period_end": [_("The end comes before the start.")]},
+        )
     policies = invoiceable_policies(shop, insurer, period_start, period_end)
     summary = policies.aggregate(total=Sum("premium"), days=Min("plan__invoice_working_days"))
     count = policies.count()

@@ -54,7 +54,7 @@ class EvidenceField(forms.FileField):
             except DomainError as exc:
                 problems.append(
                     ValidationError(
-                        _("%(name)s was not accepted: %(reason)s"), params={"name": upload.name, "reason": exc.message}
+                        _("%(name)s was not accepted: %(reason)s"), params={"name": upload.name, "reason": exc.text}
                     )
                 )
         if problems:
@@ -117,6 +117,14 @@ class InvoiceRequestForm(forms.Form):
     def __init__(self, *args, insurers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["insurer"].queryset = insurers
+
+    def clean(self):
+        # Said beside the end date before any preview; the service refuses such a period too (R-INV-1).
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("The period ends before it starts: choose an end on or after the start."))
+        return data
 
 
 class ApplyForm(forms.Form):

@@ -23,7 +23,7 @@ def page(request, template, context=None, *, status=200):
 def form_error(form, exc):
     """Put a DomainError on the form: its message above the form, its per-field problems on
     the fields it names."""
-    form.add_error(None, exc.message)
+    form.add_error(None, exc.text)
     for field, problems in exc.fields.items():
         if field in form.fields:
             for problem in problems:
@@ -36,7 +36,7 @@ def perform(request, success, service, *args, **kwargs):
     try:
         service(*args, **kwargs)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.text)
         return False
     messages.success(request, success)
     return True

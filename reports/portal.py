@@ -24,7 +24,7 @@ class MonthForm(forms.Form):
         try:
             period = Period.parse(self.cleaned_data["period"])
         except DomainError as exc:
-            raise forms.ValidationError(exc.message) from exc
+            raise forms.ValidationError(exc.text) from exc
         if period.starts_at > timezone.now():
             raise forms.ValidationError(_("This month has not started yet."))
         return period

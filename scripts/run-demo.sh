@@ -15,18 +15,27 @@ if [ -z "${ALIPAY_GATEWAY_URL:-}" ]; then
   "$PY" manage.py run_payment_gateway >var/log/payment-gateway.log 2>&1 &
   GATEWAY=$!
 fi
-trap 'kill $WORKER $BEAT $GATEWAY 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+"$PY" manage.py runserver "127.0.0.1:$PORT" --noreload &
+SERVER=$!
+trap 'kill $SERVER $WORKER $BEAT $GATEWAY 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+# The logins come last, once the server answers, below everything the processes print on start.
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  kill -0 $SERVER 2>/dev/null || exit 1
+  sleep 0.2
+done
 
 cat <<MSG
 
   Zhibao is serving the demo world on http://127.0.0.1:$PORT/
-    Staff admin (reviewer, supervisor, staff, admin):  http://127.0.0.1:$PORT/admin/
-    Merchant portal (merchant, merchant2):             http://127.0.0.1:$PORT/portal/
-    Integration API docs:                              http://127.0.0.1:$PORT/api/docs/
-  Every demo password is: zhibao-demo-2026
-  Celery worker and beat logs: var/log/worker.log, var/log/beat.log
-  Payment gateway stand-in log: var/log/payment-gateway.log
-  Stop with Ctrl-C.
+
+    Staff admin      http://127.0.0.1:$PORT/admin/     reviewer, supervisor, staff, admin (superuser)
+    Merchant portal  http://127.0.0.1:$PORT/portal/    merchant (demo-shop), merchant2 (demo-shop-2)
+    API docs         http://127.0.0.1:$PORT/api/docs/
+
+    Every demo password is: zhibao-demo-2026
+
+  Logs: var/log/worker.log, var/log/beat.log, var/log/payment-gateway.log. Stop with Ctrl-C.
 
 MSG
-"$PY" manage.py runserver "127.0.0.1:$PORT" --noreload
+wait $SERVER

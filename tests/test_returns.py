@@ -289,7 +289,7 @@ def test_r_ret_5_receipt_confirmed_automatically_after_merchant_receipt_hours_fr
     assert (last.transition, last.role, last.reason) == (
         "confirm_receipt",
         "timer",
-        "Confirmed automatically (R-RET-5)",
+        "Confirmed automatically: the time for the receipt check ran out",
     )
 
 

@@ -1,5 +1,7 @@
 from csp.decorators import csp_update
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -9,6 +11,12 @@ from backoffice.packs import evidence_pack
 api_docs = csp_update({"img-src": ["data:"]})(
     SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="integrations/swagger_ui.html")
 )
+
+
+def favicon(request):
+    """What a browser asks for on a page without an icon link (the API's JSON, a file)."""
+    return redirect(static("zhibao/favicon.svg"), permanent=True)
+
 
 urlpatterns = [
     path(
@@ -20,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("integrations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
+    path("favicon.ico", favicon),
 ]
 
 # JSON under /api/, the portal's own pages under /portal/, the usual pages elsewhere.

@@ -21,7 +21,7 @@ DISPUTES = "backoffice.resolve_disputes"
 def problem_code_choices(claim):
     """R-PLAN-1: the codes of the claim's plan and reason, labelled from their rows."""
     rows = claim.plan.taxonomy.filter(reason=claim.reason)
-    return [(row.code, f"{row.label} ({row.code})") for row in rows]
+    return [(row.code, row.label) for row in rows]
 
 
 class ProblemCodeForm(ActionForm):
@@ -208,26 +208,26 @@ CLAIM_ACTIONS = (
     decision(
         Outcome.APPROVE,
         ApproveForm,
-        gettext_lazy("The insurer agrees to the refund on the merchant's behalf (R-REV-4)."),
+        gettext_lazy("The insurer agrees to the refund on the merchant's behalf."),
         accesskey="a",
     ),
     decision(
         Outcome.PARTIALLY_APPROVE,
         PartialApproveForm,
-        gettext_lazy("An amount below the requested one, with a reason (R-REV-3)."),
+        gettext_lazy("An amount below the requested one, with a reason."),
         accesskey="p",
     ),
     decision(
         Outcome.REJECT,
         ReasonForm,
-        gettext_lazy("The reason is shown to the buyer and the merchant; the buyer may appeal (R-DIS-1)."),
+        gettext_lazy("The reason is shown to the buyer and the merchant; the buyer may appeal."),
         accesskey="r",
         tone="danger",
     ),
     decision(
         Outcome.REQUEST_EVIDENCE,
         MissingEvidenceForm,
-        gettext_lazy("The SLA clock stops until the buyer sends more (R-REV-1, R-REV-2)."),
+        gettext_lazy("The SLA clock stops until the buyer sends more."),
         accesskey="e",
     ),
     ObjectAction(
@@ -238,15 +238,12 @@ CLAIM_ACTIONS = (
         REVIEW,
         (TRANSITIONS, "audit_automatic_decision"),
         when=_audit_pending,
-        help=gettext_lazy("A sample of fast-lane decisions is audited by a person (R-REV-6)."),
+        help=gettext_lazy("A sample of fast-lane decisions is audited by a person."),
     ),
-    dispute_resolution(DisputeOutcome.UPHOLD, gettext_lazy("The claim closes unpaid (R-RET-4)."), tone="danger"),
+    dispute_resolution(DisputeOutcome.UPHOLD, gettext_lazy("The claim closes unpaid."), tone="danger"),
     dispute_resolution(
         DisputeOutcome.OVERTURN,
-        gettext_lazy(
-            "Treated as a confirmed receipt; the merchant owes the buyer the plan's non-performance points "
-            "(R-RET-4, R-PEN-1)."
-        ),
+        gettext_lazy("Treated as a confirmed receipt; the merchant owes the buyer the plan's non-performance points."),
     ),
     move(
         "uphold_appeal",
@@ -254,7 +251,7 @@ CLAIM_ACTIONS = (
         NoteForm,
         _uphold_appeal,
         DISPUTES,
-        help=gettext_lazy("Final in this system; both sides are told (R-DIS-1)."),
+        help=gettext_lazy("Final in this system; both sides are told."),
     ),
     move(
         "change_decision",
@@ -262,7 +259,7 @@ CLAIM_ACTIONS = (
         ChangeDecisionForm,
         _change_decision,
         DISPUTES,
-        help=gettext_lazy("A new approved amount; the claim goes on towards the return or the refund (R-DIS-1)."),
+        help=gettext_lazy("A new approved amount; the claim goes on towards the return or the refund."),
     ),
     ObjectAction(
         "refund_finding",
@@ -272,7 +269,7 @@ CLAIM_ACTIONS = (
         DISPUTES,
         (TRANSITIONS, "record_finding"),
         when=_refund_finding_open,
-        help=gettext_lazy("The merchant owes the buyer the plan's non-performance points, once (R-PEN-1)."),
+        help=gettext_lazy("The merchant owes the buyer the plan's non-performance points, once."),
         tone="danger",
     ),
     # R-NOTE-2: any state; the roles come from the workflow table (the insurer's side, service staff).

@@ -14,7 +14,7 @@ from backoffice.actions import ObjectAction, ObjectActionsMixin, ReasonForm, con
 from backoffice.disclosure import reveal
 from backoffice.display import claim_link, flag_badges, reason_label, state_badge, time_left
 from backoffice.exports import export_action
-from backoffice.filters import AssigneeFilter, AuditFilter, FlagFilter, InsurerScopedFilter, PlanFilter
+from backoffice.filters import AssigneeFilter, AuditFilter, FlagFilter, InsurerScopedFilter, PlanFilter, ReasonFilter
 from backoffice.scoping import ReadOnlyAdmin
 from claims import services
 from claims.choices import REPORTABLE_LEVELS, BuyerLevel, Outcome
@@ -164,7 +164,7 @@ class BuyerAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             (TRANSITIONS, "set_buyer_eligibility"),
             states=REPORTABLE_LEVELS,
             help=gettext_lazy(
-                "After a finding of deliberate abuse: the buyer's later requests stay with the merchant (R-ABUSE-2)."
+                "After a finding of deliberate abuse: the buyer's later requests stay with the merchant."
             ),
             tone="danger",
         ),
@@ -176,7 +176,7 @@ class BuyerAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             "backoffice.manage_buyers",
             (TRANSITIONS, "set_buyer_eligibility"),
             states=(BuyerLevel.REVOKED,),
-            help=gettext_lazy("The buyer's level returns to the one the platform last reported (R-ABUSE-2)."),
+            help=gettext_lazy("The buyer's level returns to the one the platform last reported."),
         ),
         reveal(
             "buyer_id",
@@ -231,18 +231,28 @@ class RefundRequestAdmin(ReadOnlyAdmin):
         "business_type",
         "not_routed_because",
         "kind",
-        "reason",
+        "reason_label",
         "amount",
         "requested_at",
         "claim_column",
     )
     list_select_related = ("sub_order", "shop", "claim")
-    list_filter = ("business_type", "kind", "reason", "not_routed_because", ("shop", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "business_type",
+        "kind",
+        ReasonFilter,
+        "not_routed_because",
+        ("shop", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("=refund_id", "=sub_order__sub_order_id", "=buyer__buyer_id")
     ordering = ("-created_at",)
     actions = [
         export_action("refund-requests", REFUND_REQUEST_COLUMNS),
     ]
+
+    @admin.display(description=gettext_lazy("reason"), ordering="reason")
+    def reason_label(self, request_):
+        return reason_label(request_.reason)
 
     @admin.display(description=gettext_lazy("claim"))
     def claim_column(self, request_):

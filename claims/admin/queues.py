@@ -125,9 +125,7 @@ class NonPerformanceFindingAdmin(ClaimQueueAdmin):
 
 class ReportReviewForm(ActionForm):
     note = forms.CharField(label=gettext_lazy("What you found"), widget=forms.Textarea(attrs={"rows": 3}))
-    revoke = forms.BooleanField(
-        label=gettext_lazy("Deliberate abuse: revoke the buyer's eligibility (R-ABUSE-2)"), required=False
-    )
+    revoke = forms.BooleanField(label=gettext_lazy("Deliberate abuse: revoke the buyer's eligibility"), required=False)
 
 
 def _review_report(report, actor, request, data):

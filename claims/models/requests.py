@@ -10,6 +10,7 @@ from ..choices import (
     BusinessType,
     BuyerLevel,
     Kind,
+    NotRouted,
 )
 from ..querysets import RefundRequestQuerySet
 
@@ -63,7 +64,7 @@ class RefundRequest(models.Model):
     requested_at = models.DateTimeField(_("requested at"))
     buyer_level = models.CharField(_("buyer level reported"), max_length=10, choices=BuyerLevel.choices)
     business_type = models.CharField(_("business type"), max_length=10, choices=BusinessType.choices)
-    not_routed_because = models.CharField(_("not routed because"), max_length=12, blank=True)
+    not_routed_because = models.CharField(_("not routed because"), max_length=12, blank=True, choices=NotRouted.choices)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     objects = RefundRequestQuerySet.as_manager()

@@ -11,7 +11,7 @@ from PIL import Image
 
 from audit.services import history
 from catalogue.taxonomy import Reason
-from claims.choices import ClaimStatus, EvidenceKind
+from claims.choices import ClaimStatus, EvidenceKind, transition_reason
 from kernel.actors import Channel, Role
 
 THUMBNAIL = (240, 240)
@@ -48,7 +48,7 @@ def timeline(claim, merchant):
             "target": _label(ClaimStatus, step.target),
             "who": _label(Role, step.role) + ("" if merchant else f" · {step.actor_label}"),
             "channel": _label(Channel, step.channel),
-            "reason": step.reason,
+            "reason": transition_reason(step.reason),
         }
         for step in history(claim)
     ]

@@ -80,7 +80,9 @@ def mark_delivered(
 def confirm_receipt(claim: Claim, actor: Actor, *, now: dt.datetime | None = None) -> Claim:
     """R-RET-3 (or R-RET-5 when the timer confirms): the refund is now due."""
     with acting(claim, actor, "confirm_receipt", now) as (claim, now):
-        reason = _("Confirmed automatically (R-RET-5)") if actor.role == Role.TIMER else ""
+        reason = (
+            _("Confirmed automatically: the time for the receipt check ran out") if actor.role == Role.TIMER else ""
+        )
         move(claim, "confirm_receipt", actor, at=now, reason=reason)
         refund_due_notice(claim, now)
         return claim

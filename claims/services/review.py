@@ -223,7 +223,7 @@ def fast_lane(claim: Claim, now: dt.datetime) -> None:
     ):
         return
     actor = Actor.system("fast_lane R-REV-6")
-    _decide(claim, Outcome.APPROVE, actor, UNASSESSED, None, _("Fast lane (R-REV-6)"), now)
+    _decide(claim, Outcome.APPROVE, actor, UNASSESSED, None, _("Approved in the fast lane"), now)
     raise_flag(claim, Flag.AUTOMATIC_DECISION, at=now, detail="R-REV-6")
     if random.random() < float(plan.fast_lane_audit_share):
         Claim.objects.filter(pk=claim.pk).update(audit_requested=True)

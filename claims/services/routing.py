@@ -16,7 +16,7 @@ from kernel.errors import Conflict, RuleViolation
 from policies.choices import PolicyStatus
 from policies.models import Policy, SubOrder
 
-from ..choices import BusinessType, BuyerLevel, Flag
+from ..choices import BusinessType, BuyerLevel, Flag, NotRouted
 from ..choices import ClaimStatus as S
 from ..models import Buyer, Claim, ClaimFlag, MerchantReport, RefundRequest
 from ..workflow import SLA_WARNING_SHARE, TRANSITIONS
@@ -58,16 +58,16 @@ def report_buyer_level(buyer_id: str, level: str | None) -> Buyer:
 
 def routing_failure(
     sub_order: SubOrder, policy: Policy | None, reason: str, requested_at: dt.datetime, buyer: Buyer
-) -> str | None:
+) -> NotRouted | None:
     """R-ROUTE-1: the first rule that keeps a request out of the claim flow, or None."""
     if policy is None or policy.status == PolicyStatus.CANCELLED:
-        return "R-POL-1"
+        return NotRouted.NO_POLICY
     if reason not in policy.plan.qualifying_reasons:
-        return "R-ROUTE-2"
+        return NotRouted.REASON_NOT_COVERED
     if not in_window(sub_order.receipt_confirmed_at, requested_at, policy.coverage_hours):
-        return "R-WIN-1"
+        return NotRouted.OUTSIDE_WINDOW
     if buyer.revoked:
-        return "R-ABUSE-2"
+        return NotRouted.BUYER_NOT_ELIGIBLE
     return None
 
 

@@ -3,11 +3,11 @@ from decimal import Decimal
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from catalogue.taxonomy import Reason
-from claims.choices import ClaimStatus
+from claims.choices import ClaimStatus, transition_reason
 from kernel.actors import Channel, Role
 from merchants.models import Shop
 
@@ -54,6 +54,7 @@ register.filter("reason_label", _label_of(Reason))
 # Who acted, by role only: staff identities are never shown to merchants (api.md).
 register.filter("role_label", _label_of(Role))
 register.filter("channel_label", _label_of(Channel))
+register.filter("transition_reason", transition_reason)
 
 
 @register.filter
@@ -100,19 +101,22 @@ class TableNode(template.Node):
 
     def render(self, context):
         # Each label is translated once per table, not once per row (docs/performance.md).
-        labels = [conditional_escape(label.resolve(context)) for label, _numeric, _cell in self.columns]
+        labels = [conditional_escape(label.resolve(context)) for label, _numeric, _sort, _cell in self.columns]
         caption = self.caption.resolve(context) if self.caption else ""
         html = ['<table class="list">']
         if caption:
             html.append(format_html('<caption class="visually-hidden">{}</caption>', caption))
-        html.append("<thead><tr>")
-        html.append(format_html_join("", '<th scope="col">{}</th>', ((label,) for label in labels)))
+        sorting = context.get("sorting")
+        sorts = [sort if sorting and sort in sorting.keys else None for _label, _numeric, sort, _cell in self.columns]
+        html.append('<thead class="sortable"><tr>' if any(sorts) else "<thead><tr>")
+        for label, sort in zip(labels, sorts, strict=True):
+            html.append(self.header(label, sort, sorting))
         html.append("</tr></thead><tbody>")
         with context.push():
             for row in self.rows.resolve(context):
                 context[self.name] = row
                 html.append("<tr>")
-                for index, ((_label, numeric, cell), label) in enumerate(zip(self.columns, labels, strict=True)):
+                for index, ((_label, numeric, _sort, cell), label) in enumerate(zip(self.columns, labels, strict=True)):
                     # The first cell names the row; on a phone each cell shows its label before it (portal.css).
                     if index == 0:
                         element, attributes = "th", ' scope="row"'
@@ -123,6 +127,23 @@ class TableNode(template.Node):
         html.append("</tbody></table>")
         return mark_safe("".join(html))
 
+    @staticmethod
+    def header(label, sort, sorting):
+        """A column's header; a sortable one is a link (keyboard and all), its order in aria-sort
+        and an arrow."""
+        if sort is None:
+            return format_html('<th scope="col">{}</th>', label)
+        href, state = sorting.header(sort)
+        arrow = {"ascending": "▲", "descending": "▼"}.get(state, "")
+        return format_html(
+            '<th scope="col" class="sortable"{}><a href="{}">{}<span class="arrow" aria-hidden="true">{}</span></a>'
+            "</th>",
+            format_html(' aria-sort="{}"', state) if state else "",
+            href,
+            label,
+            arrow,
+        )
+
 
 @register.tag
 def table(parser, token):
@@ -130,9 +151,10 @@ def table(parser, token):
 
     {% table page_obj as claim caption=_("Claims") %}
       {% column _("Claim") %}{{ claim.claim_id }}{% endcolumn %}
-      {% column _("Requested") numeric %}{{ claim.requested_amount|money }}{% endcolumn %}
+      {% column _("Requested") numeric sort="requested" %}{{ claim.requested_amount|money }}{% endcolumn %}
     {% endtable %}
-    """
+
+    A column with sort="key" is sortable by the view's key of that name (lists.Sorting)."""
     bits = token.split_contents()
     if len(bits) not in (4, 5) or bits[2] != "as" or (len(bits) == 5 and not bits[4].startswith("caption=")):
         raise template.TemplateSyntaxError("Usage: {% table rows as row [caption=label] %}")
@@ -145,10 +167,15 @@ def table(parser, token):
         column = parser.next_token()
         if column.contents == "endtable":
             break
-        options = column.split_contents()
-        if len(options) not in (2, 3) or options[2:] not in ([], ["numeric"]):
-            raise template.TemplateSyntaxError("Usage: {% column label [numeric] %}…{% endcolumn %}")
+        column_bits = column.split_contents()
+        if len(column_bits) < 2:
+            raise template.TemplateSyntaxError('Usage: {% column label [numeric] [sort="key"] %}…{% endcolumn %}')
+        label, *options = column_bits[1:]
+        numeric = "numeric" in options
+        sorts = [option.removeprefix("sort=").strip("\"'") for option in options if option.startswith("sort=")]
+        if len(options) != numeric + len(sorts) or len(sorts) > 1:
+            raise template.TemplateSyntaxError('Usage: {% column label [numeric] [sort="key"] %}…{% endcolumn %}')
         cell = parser.parse(("endcolumn",))
         parser.delete_first_token()
-        columns.append((parser.compile_filter(options[1]), options[2:] == ["numeric"], cell))
+        columns.append((parser.compile_filter(label), numeric, sorts[0] if sorts else None, cell))
     return TableNode(parser.compile_filter(bits[1]), bits[3], caption, columns)

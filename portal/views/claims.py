@@ -41,6 +41,23 @@ LIST_COLUMNS = (
 )
 
 
+# Each list's sortable columns (portal/lists.Sorting), newest first by default along its index.
+REFUND_SORTS = (
+    {"refund": "refund_id", "amount": "amount", "requested": "requested_at", "received": "created_at"},
+    "-received",
+)
+CLAIM_SORTS = (
+    {
+        "claim": "claim_id",
+        "status": "status",
+        "requested": "requested_amount",
+        "approved": "approved_amount",
+        "opened": "opened_at",
+    },
+    "-opened",
+)
+
+
 def _claim(request, claim_id):
     return get_scoped_or_404(request, Claim, related=CLAIM_RELATED, claim_id=claim_id)
 
@@ -71,6 +88,7 @@ def refund_list(request):
             "refund-requests",
             REFUND_REQUEST_COLUMNS,
         ),
+        sorts=REFUND_SORTS,
     )
 
 
@@ -90,6 +108,7 @@ def claim_list(request):
         ),
         # The refund id is a column of the export only.
         csv_rows=claims.select_related("refund_request"),
+        sorts=CLAIM_SORTS,
     )
 
 

@@ -24,7 +24,7 @@ def rate_claim(request, claim_id):
         try:
             rate(claim, request.actor, form.cleaned_data["rating"], form.cleaned_data["comment"])
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.text)
         else:
             messages.success(request, _("Thank you: your rating was recorded."))
     return redirect("portal:claim", claim_id=claim.claim_id)

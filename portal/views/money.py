@@ -25,6 +25,17 @@ from ..lists import Filters, filtered_list, paginate
 from ..shortcuts import form_error, page
 from .claims import report_buyer
 
+# Each list's sortable columns (portal/lists.Sorting), newest first by default along its index.
+POLICY_SORTS = (
+    {"policy": "policy_no", "premium": "premium", "cover": "cover_starts_at", "issued": "issued_at"},
+    "-issued",
+)
+ENTRY_SORTS = ({"at": "created_at", "amount": "amount"}, "-at")
+INVOICE_SORTS = (
+    {"invoice": "invoice_no", "period": "period_start", "total": "total", "due": "due_at", "requested": "requested_at"},
+    "-requested",
+)
+
 
 def _policies(request):
     claims = scoped(request, Claim).only("id", "claim_id", "status", "policy_id").order_by("opened_at")
@@ -47,6 +58,7 @@ def policy_list(request):
             "policies",
             POLICY_COLUMNS,
         ),
+        sorts=POLICY_SORTS,
     )
 
 
@@ -84,6 +96,7 @@ def ledger(request):
             "ledger",
             ENTRY_COLUMNS,
         ),
+        sorts=ENTRY_SORTS,
         context=_totals,
     )
 
@@ -107,6 +120,7 @@ def invoice_list(request):
             "invoices",
             INVOICE_COLUMNS,
         ),
+        sorts=INVOICE_SORTS,
     )
 
 

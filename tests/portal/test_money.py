@@ -97,12 +97,20 @@ def test_r_inv_1_a_premium_is_invoiced_once(merchant_client, world):
     assert Invoice.objects.count() == 1
 
 
-def test_invoice_period_must_not_end_before_it_starts(merchant_client, world):
+def test_r_inv_1_invoice_period_must_not_end_before_it_starts(merchant_client, world):
+    """Said beside the end date, before any preview; nothing is saved."""
     world.delivered_order()
     period = _period(world)
     query = {"insurer": world.insurer.pk, "period_start": period["period_end"], "period_end": period["period_start"]}
-    response = merchant_client.post(reverse("portal:invoice_request"), query)
-    assert "The period ends before it starts" in response.content.decode()
+    for response in (
+        merchant_client.get(reverse("portal:invoice_request"), query),
+        merchant_client.post(reverse("portal:invoice_request"), query),
+    ):
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "The period ends before it starts: choose an end on or after the start." in page
+        assert 'aria-invalid="true"' in page.split('name="period_end"')[1].split(">")[0]
+        assert "What the invoice will cover" not in page and "R-INV-1" not in page
     assert not Invoice.objects.exists()
 
 

@@ -49,7 +49,7 @@ def test_r_ret_2_no_reminder_once_the_tracking_number_is_in(merchant_client, wor
     page = merchant_client.get(reverse("portal:claim", args=[claim.claim_id])).content.decode()
     assert "Remind the buyer" not in page
     response = merchant_client.post(reverse("portal:remind_buyer", args=[claim.claim_id]), follow=True)
-    assert "is not allowed" in response.content.decode()
+    assert "Not possible while the claim is" in response.content.decode()
     assert not Notice.objects.filter(claim=claim, event_type="claim.tracking_reminder").exists()
 
 
@@ -193,7 +193,7 @@ def test_no_receipt_check_before_the_parcel_is_sent(merchant_client, world):
     response = merchant_client.get(reverse("portal:reject_receipt", args=[claim.claim_id]), follow=True)
     assert "no parcel waiting for your check" in response.content.decode()
     response = merchant_client.post(reverse("portal:confirm_receipt", args=[claim.claim_id]), follow=True)
-    assert "is not allowed" in response.content.decode()
+    assert "Not possible while the claim is" in response.content.decode()
     claim.refresh_from_db()
     assert claim.status == S.AWAITING_RETURN
 

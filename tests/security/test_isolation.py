@@ -6,9 +6,9 @@ The cases are generated from the URL resolver: a new view whose parameters the m
 know, or a new admin model it has not been told about, fails the first test below."""
 
 import datetime as dt
-from decimal import Decimal
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
