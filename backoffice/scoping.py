@@ -40,12 +40,20 @@ def masked_column(field):
 MASKED_COLUMNS = {field: masked_column(field) for field in SENSITIVE}
 
 
+# Lookups an index serves when the term is a literal: equality, and a prefix (on PostgreSQL through
+# a pattern_ops index, `LIKE 'term%'`).
+INDEXED_LOOKUPS = ("exact", "iexact", "same_tracking", "startswith", "tracking_prefix")
+
+
 def _identifier_lookup(field):
-    """'=claim_id' → 'claim_id__exact'; 'tracking_number__same_tracking' as written; other search fields
-    (contains, starts with) → None."""
+    """'=claim_id' → 'claim_id__exact'; '^claim_id' → 'claim_id__startswith' (as written: unlike
+    Django's '^', not case-blind, which no index serves); 'tracking_number__same_tracking' as
+    written; other search fields (contains) → None."""
     if field.startswith("="):
         return f"{field[1:]}__exact"
-    if field.rsplit("__", 1)[-1] in ("exact", "iexact", "same_tracking"):
+    if field.startswith("^"):
+        return f"{field[1:]}__startswith"
+    if field.rsplit("__", 1)[-1] in INDEXED_LOOKUPS:
         return field
     return None
 
@@ -80,11 +88,11 @@ class ScopedAdmin(admin.ModelAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):
-        """Where every search field is an identifier ("=claim_id", or a field with its lookup, such
-        as "tracking_number__same_tracking"), each is looked up through its own index and the matches
-        gathered by primary key. Django's "=" compares UPPER() of the column, which no index
-        serves, and its OR across joined tables reads every row: seconds at a million claims.
-        Identifiers match exactly, as they are written."""
+        """Where every search field is an identifier ("=claim_id", "^claim_id" for its first
+        characters, or a field with its lookup, such as "tracking_number__same_tracking"), each is
+        looked up through its own index and the matches gathered by primary key. Django's "=" and
+        "^" compare UPPER() of the column, which no index serves, and its OR across joined tables
+        reads every row: seconds at a million claims. Identifiers match as they are written."""
         lookups = [_identifier_lookup(field) for field in self.get_search_fields(request)]
         term = search_term.strip()
         if not term or not lookups or None in lookups:
@@ -99,6 +107,11 @@ class ScopedAdmin(admin.ModelAdmin):
             return queryset.none(), False
         # The outer queryset keeps the viewer's scope; these only name rows.
         return queryset.filter(pk__in=matches[0].union(*matches[1:])), False
+
+    def changelist_view(self, request, extra_context=None):
+        # A list gets the whole width (its columns fit a 1440 px screen without sideways
+        # scrolling): the breadcrumbs and the home page's cards lead everywhere the side menu does.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False, **(extra_context or {})})
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -32,13 +32,10 @@ class QueuedClaimAdmin(ClaimAdmin):
         "status_badge",
         "flag_list",
         "requested_amount",
-        "kind",
-        "reason_label",
+        "request_column",
         "buyer_level",
         "shop",
-        "plan",
         "assignee",
-        "opened_at",
     )
     ordering = (F("review_due_at").asc(nulls_last=True), "opened_at")
     change_list_template = "admin/claims/queue.html"
