@@ -1,11 +1,12 @@
 """Staff lists of claims, refund requests and buyers; a claim's page is its review page.
 Thin: every button calls claims.services through backoffice's action forms."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +24,7 @@ from claims.models import Buyer, Claim, MerchantReport, RefundRequest
 from claims.workflow import TRANSITIONS
 
 from . import review
-from .actions import CLAIM_ACTIONS, MissingEvidenceFields, assign_to_me, decide_as
+from .actions import CLAIM_ACTIONS, MissingEvidenceFields, assign_to_me, bulk_check, decide_as
 
 
 @admin.register(Claim)
@@ -84,6 +85,7 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             description=gettext_lazy("Assign to me"),
             permission="review_claims",
             perform=each(assign_to_me),
+            check=bulk_check("assign"),
         ),
         confirmed_bulk_action(
             "request_evidence",
@@ -91,6 +93,7 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             permission="review_claims",
             perform=each(decide_as(Outcome.REQUEST_EVIDENCE)),
             form_class=MissingEvidenceFields,
+            check=bulk_check(Outcome.REQUEST_EVIDENCE),
         ),
         export_action("claims", CLAIM_COLUMNS),
     ]
@@ -142,9 +145,24 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         return queryset.filter(pk=object_id).first() if str(object_id).isdigit() else None
 
     def render_action(self, request, obj, action, form, status=200):
-        """A refused decision re-renders the review page with the form and its errors in place."""
+        """A refused decision re-renders the review page with the form and its errors in place; a
+        form the page no longer shows (the claim moved on in another tab) has its refusal said above."""
         context = review.review_context(self, request, obj, bound={action.name: form})
+        if form.non_field_errors() and action.name not in review.shown_forms(context):
+            messages.error(request, review.refusal_note(obj, action, " ".join(form.non_field_errors())))
         return TemplateResponse(request, self.review_template, context, status=status)
+
+    def after_action_url(self, obj, request=None, action=None):
+        """After a decision, the next claim of the reviewer's queue, so that a day's work is one
+        claim after another; the claim's own page when the queue is empty, or after any other button."""
+        if action is not None and action.name in Outcome.values:
+            following = review.next_in_queue(request, obj)
+            if following is not None:
+                messages.info(request, _("Next in your queue: claim %s.") % following.claim_id)
+                return reverse("admin:backoffice_queuedclaim_change", args=[following.pk])
+            if request.user.has_perm("backoffice.view_queuedclaim"):
+                messages.info(request, _("Your queue is empty."))
+        return reverse("admin:claims_claim_change", args=[obj.pk])
 
 
 def _eligibility(revoke):

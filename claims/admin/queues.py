@@ -47,10 +47,6 @@ class QueuedClaimAdmin(ClaimAdmin):
         # A claim decided since the page was opened is still found, so the page can say so.
         return super().get_queryset(request)
 
-    def after_action_url(self, obj):
-        # A decided claim leaves the queue: show it where it now lives.
-        return reverse("admin:claims_claim_change", args=[obj.pk])
-
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "title": gettext_lazy("Review queue")})
 
