@@ -37,6 +37,7 @@ class QueuedClaimAdmin(ClaimAdmin):
         "shop",
         "assignee",
     )
+    list_display_links = ("claim_id",)
     ordering = (F("review_due_at").asc(nulls_last=True), "opened_at")
     change_list_template = "admin/claims/queue.html"
 

@@ -60,6 +60,8 @@ def review_context(model_admin, request, claim, bound=None):
         "assigned_to_other": claim.assignee_id not in (None, request.user.pk),
         "next_claim": next_claim,
         "has_view_permission": True,
+        # The evidence and the decision forms get the width; the breadcrumbs lead back.
+        "is_nav_sidebar_enabled": False,
     }
 
 

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import services as claims
-from claims.models import RefundRequest
+from claims.models import Claim, RefundRequest
 from policies.models import SubOrder
 
 from .helpers import claim_of_other_insurer, result_rows
@@ -93,17 +93,33 @@ def test_letters_where_a_number_is_searched_find_nothing_rather_than_fail(world,
     assert search(login(world.staff_user), reverse("admin:audit_transitionlog_changelist"), "abc") == []
 
 
-def test_the_claim_search_is_one_query_of_indexed_look_ups(world, login):
-    """Each identifier looked up on its own and the matches gathered by key: no UPPER() that
-    an index could not serve, no OR across joined tables."""
+def _queries_of(client, term):
+    with CaptureQueriesContext(connection) as queries:
+        rows = search(client, CLAIMS, term)
+    return rows, [q["sql"] for q in queries]
+
+
+def test_the_claim_search_reads_each_identifier_through_its_index_and_a_shop_by_its_key(world, login):
+    """Each identifier looked up on its own, with no UPPER() that an index could not serve and no
+    OR across joined tables; a shop found by its name in the shops' table, and the list filtered by
+    its key, which the list's index on (shop, opened_at) serves in its order."""
+    world.shop.name = "Wanted Appliances"
+    world.shop.save()
     wanted = world.claim()
     client = login(world.reviewer_user)
-    with CaptureQueriesContext(connection) as queries:
-        rows = search(client, CLAIMS, wanted.claim_id)
-    assert len(rows) == 1
-    listings = [q["sql"] for q in queries if "UNION" in q["sql"]]
-    assert listings  # the page, and the bounded count of it
-    for sql in listings:
-        looked_up = sql.split(" IN (", 1)[1]
-        assert looked_up.count("UNION") == 5  # six identifiers, six look-ups
-        assert " OR " not in looked_up
+
+    rows, sqls = _queries_of(client, "Wanted")
+
+    assert len(rows) == 1 and wanted.claim_id in rows[0]
+    assert not any('UPPER("claims_claim"."claim_id")' in sql or 'UPPER("merchants_shop"' in sql for sql in sqls)
+    listings = [sql for sql in sqls if sql.startswith('SELECT "claims_claim"."id"') or "COUNT(*)" in sql]
+    assert listings and all(f'"claims_claim"."shop_id" IN ({world.shop.pk})' in sql for sql in listings)
+
+
+def test_a_claim_id_in_full_finds_that_claim_only_not_those_it_is_the_start_of(world, login):
+    wanted, longer = world.claim(), world.claim()
+    Claim.objects.filter(pk=wanted.pk).update(claim_id="CLTEST42")
+    Claim.objects.filter(pk=longer.pk).update(claim_id="CLTEST421")
+    client = login(world.reviewer_user)
+    assert [("CLTEST421" in row) for row in search(client, CLAIMS, "CLTEST42")] == [False]
+    assert len(search(client, CLAIMS, "CLTEST4")) == 2
