@@ -29,6 +29,7 @@ FITS = """() => {
   return page.scrollWidth <= page.clientWidth && (!box || box.scrollWidth <= box.clientWidth);
 }"""
 PAGE_FITS = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+PHOTO_SHOWN = "() => { const i = document.querySelector('.zb-thumb img'); return i && i.naturalWidth > 0; }"
 ROWS_IN_VIEW = """() => [...document.querySelectorAll('#result_list tbody tr')]
   .filter(row => row.getBoundingClientRect().bottom <= window.innerHeight).length"""
 
