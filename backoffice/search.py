@@ -49,7 +49,7 @@ def search_identifiers(model, queryset, search_fields, term):
     if not lookups or None in lookups:
         return None
     in_full = [_in_full(lookup) for lookup in lookups]
-    for attempt in (in_full, lookups):
+    for attempt in [in_full] if in_full == lookups else [in_full, lookups]:
         branches = [b for b in (_branch(model, lookup, term) for lookup in dict.fromkeys(attempt)) if b is not None]
         if branches:
             return queryset.filter(reduce(or_, branches))
