@@ -7,9 +7,11 @@ lookup, such as "tracking_number__tracking_prefix"), looked up on its own throug
 
 - a term that is an identifier in full finds that record only, not the others it is the start of;
 - otherwise the records whose identifiers start with it;
-- a field across a relation ("^shop__name") is looked up in the related table first, and the list
-  filtered by the keys found (`shop_id IN (…)`), so that the list's own index on the foreign key
-  serves it in the list's order, however many rows the shop has.
+- each look-up gives a short list of keys (at most KEYS), and the list is filtered by them: a
+  field of the model by its primary keys (`id IN (…)`), so that the planner, knowing how few they
+  are, never reads the list's order index hoping to meet them early; a field across a relation
+  ("^shop__name") by the related table's keys (`shop_id IN (…)`), so that the list's own index on
+  the foreign key serves it in the list's order, however many rows the shop has.
 """
 
 from functools import reduce
@@ -27,8 +29,9 @@ IN_FULL = {
     "startswith": "exact",
     "tracking_prefix": "same_tracking",
 }
-# Rows of a related table one term may name (shops whose name starts with it …).
-RELATED_CAP = 500
+# Rows one identifier may name (claims whose id starts with the term, shops whose name does …):
+# a term that names more is too short to be a search.
+KEYS = 500
 
 
 def identifier_lookup(field):
@@ -62,19 +65,18 @@ def _in_full(lookup):
 
 
 def _branch(model, lookup, term):
-    """A condition naming the rows `lookup` finds, or None when it finds none."""
+    """A condition naming the rows `lookup` finds, by their keys, or None when it finds none."""
     relation, _, rest = lookup.partition("__")
     try:
         field = model._meta.get_field(relation)
     except FieldDoesNotExist:
         field = None
+    if field is not None and field.is_relation and "__" in rest:
+        table, lookup, column = field.related_model, rest, f"{relation}__in"
+    else:
+        table, column = model, "pk__in"
     try:
-        if field is not None and field.is_relation and "__" in rest:
-            keys = list(
-                field.related_model._default_manager.filter(**{rest: term}).values_list("pk", flat=True)[:RELATED_CAP]
-            )
-            return Q(**{f"{relation}__in": keys}) if keys else None
-        condition = Q(**{lookup: term})
-        return condition if model._default_manager.filter(condition).exists() else None
+        keys = list(table._default_manager.filter(**{lookup: term}).values_list("pk", flat=True)[:KEYS])
     except (ValueError, ValidationError):
         return None  # the term cannot be this field's value (letters for a number)
+    return Q(**{column: keys}) if keys else None

@@ -112,8 +112,8 @@ def test_the_claim_search_reads_each_identifier_through_its_index_and_a_shop_by_
 
     assert len(rows) == 1 and wanted.claim_id in rows[0]
     assert not any('UPPER("claims_claim"."claim_id")' in sql or 'UPPER("merchants_shop"' in sql for sql in sqls)
-    listings = [sql for sql in sqls if sql.startswith('SELECT "claims_claim"."id"') or "COUNT(*)" in sql]
-    assert listings and all(f'"claims_claim"."shop_id" IN ({world.shop.pk})' in sql for sql in listings)
+    listings = [sql for sql in sqls if f'"claims_claim"."shop_id" IN ({world.shop.pk})' in sql]
+    assert len(listings) >= 2 and not any(" OR " in sql for sql in listings)  # the page and its count
 
 
 def test_a_claim_id_in_full_finds_that_claim_only_not_those_it_is_the_start_of(world, login):
