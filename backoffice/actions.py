@@ -108,7 +108,8 @@ class ObjectActionsMixin:
         """(label, value) pairs shown above the object's page."""
         return []
 
-    def after_action_url(self, obj):
+    def after_action_url(self, obj, request=None, action=None):
+        """Where the browser goes once `action` is done on `obj`: the object's page."""
         return reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
 
     def offered_actions(self, request, obj):
@@ -155,7 +156,7 @@ class ObjectActionsMixin:
             else:
                 self.log_change(request, obj, str(chosen.label))
                 messages.success(request, message)
-                return HttpResponseRedirect(self.after_action_url(obj))
+                return HttpResponseRedirect(self.after_action_url(obj, request, chosen))
         else:
             status = 400
         return self.render_action(request, obj, chosen, form, status=status)
@@ -183,8 +184,16 @@ class ObjectActionsMixin:
         return TemplateResponse(request, self.action_template, context, status=status)
 
 
-def confirmed_bulk_action(name, *, description, permission, perform, form_class=None, intro=None):
+# A confirmation page lists (and checks) this many of the chosen objects; the rest are counted.
+LISTED = 100
+# Per-object lines of a bulk action's report; past them, one line says how many more.
+REPORTED = 20
+
+
+def confirmed_bulk_action(name, *, description, permission, perform, form_class=None, intro=None, check=None):
     """A bulk action behind a confirmation page, allowed by `has_<permission>_permission`.
+    `check(obj, actor, request)`, if given, says in words why an object would be refused (None: it
+    will be done), so that the confirmation page tells which will be done and which not, and why.
     `perform(modeladmin, request, queryset, data)` runs once the user confirms; it may return a
     response (an export) or None (back to the list)."""
 
@@ -193,13 +202,22 @@ def confirmed_bulk_action(name, *, description, permission, perform, form_class=
         form = form_class(request.POST if confirmed else None) if form_class else None
         if confirmed and (form is None or form.is_valid()):
             return perform(modeladmin, request, queryset, form.cleaned_data if form else {})
+        actor = actor_for(request)
+        listed = [(obj, check(obj, actor, request) if check else None) for obj in queryset[:LISTED]]
+        count = queryset.count()
+        refused = sum(1 for _obj, reason in listed if reason)
         context = {
             **modeladmin.admin_site.each_context(request),
             "opts": modeladmin.opts,
             "title": description,
             "intro": intro or _("These records are selected:"),
-            "objects": queryset[:100],
-            "count": queryset.count(),
+            "objects": listed,
+            "checked": check is not None,
+            "ready": len(listed) - refused,
+            "refused": refused,
+            "unchecked": count - len(listed),
+            "nothing_to_do": check is not None and refused == count,
+            "count": count,
             "form": form,
             "action_name": request.POST.get("action"),
             "select_across": request.POST.get("select_across", "0"),
@@ -216,24 +234,26 @@ def confirmed_bulk_action(name, *, description, permission, perform, form_class=
 
 def each(run):
     """`perform` for a bulk action that calls a service once per object, each in its own
-    transaction; refusals are reported per object and never stop the others."""
+    transaction; refusals never stop the others, and each object's outcome is reported in words."""
 
     def perform(modeladmin, request, queryset, data):
         actor = actor_for(request)
-        done, refused = 0, []
+        done, refused = [], []
         for obj in queryset:
             try:
                 with transaction.atomic():
-                    run(obj, actor, request, data)
+                    done.append(run(obj, actor, request, data))
             except DomainError as error:
-                refused.append(f"{obj}: {error.text}")
-            else:
-                done += 1
-        if done:
-            messages.success(request, _("Done for %(n)d record(s).") % {"n": done})
-        for problem in refused[:20]:
-            messages.error(request, problem)
-        if len(refused) > 20:
-            messages.error(request, _("… and %(n)d more refused.") % {"n": len(refused) - 20})
+                refused.append(_("%(object)s: not done: %(reason)s") % {"object": obj, "reason": error.text})
+        messages.info(request, _("%(done)d done, %(refused)d refused.") % {"done": len(done), "refused": len(refused)})
+        _report(request, messages.SUCCESS, done)
+        _report(request, messages.ERROR, refused)
 
     return perform
+
+
+def _report(request, level, lines):
+    for line in lines[:REPORTED]:
+        messages.add_message(request, level, line)
+    if len(lines) > REPORTED:
+        messages.add_message(request, level, _("… and %(n)d more.") % {"n": len(lines) - REPORTED})

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 
 from catalogue.taxonomy import Reason
 from claims.choices import ClaimStatus as S
+from claims.choices import Kind
 from claims.workflow import SLA_WARNING_SHARE
+from kernel.timeutil import shanghai_date
 
 
 def countdown(claim, now):
@@ -45,6 +47,22 @@ def duration_text(delta):
 
 def reason_label(value):
     return Reason(value).label if value in Reason.values else value
+
+
+def request_summary(claim):
+    """The buyer's reason and whether the parcel comes back, in one short cell of a list."""
+    kind = _("with return") if claim.kind == Kind.RETURN_REFUND else _("refund only")
+    return format_html('{} <span class="quiet">· {}</span>', reason_label(claim.reason), kind)
+
+
+def day(moment):
+    """A date and time in a list cell as its day in Shanghai: a list is read for order, not minutes."""
+    return shanghai_date(moment).isoformat() if moment else "—"
+
+
+def clipped(text):
+    """Long free text in a list cell: its start on one line, all of it on hover."""
+    return format_html('<span class="zb-clip" title="{}">{}</span>', text, text)
 
 
 def state_badge(obj, field="status"):

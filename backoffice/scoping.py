@@ -3,13 +3,14 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from audit.masking import SENSITIVE, masked
 from audit.services import disclose
 from kernel.actors import Actor, Channel, Role
 from kernel.pagination import BoundedPaginator, page_number
+
+from .search import search_identifiers
 
 BACK_OFFICE_ROLES = (Role.REVIEWER, Role.SUPERVISOR, Role.SERVICE_STAFF)
 
@@ -38,16 +39,6 @@ def masked_column(field):
 
 
 MASKED_COLUMNS = {field: masked_column(field) for field in SENSITIVE}
-
-
-def _identifier_lookup(field):
-    """'=claim_id' → 'claim_id__exact'; 'tracking_number__same_tracking' as written; other search fields
-    (contains, starts with) → None."""
-    if field.startswith("="):
-        return f"{field[1:]}__exact"
-    if field.rsplit("__", 1)[-1] in ("exact", "iexact", "same_tracking"):
-        return field
-    return None
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -80,25 +71,17 @@ class ScopedAdmin(admin.ModelAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):
-        """Where every search field is an identifier ("=claim_id", or a field with its lookup, such
-        as "tracking_number__same_tracking"), each is looked up through its own index and the matches
-        gathered by primary key. Django's "=" compares UPPER() of the column, which no index
-        serves, and its OR across joined tables reads every row: seconds at a million claims.
-        Identifiers match exactly, as they are written."""
-        lookups = [_identifier_lookup(field) for field in self.get_search_fields(request)]
+        """By identifiers through their indexes (backoffice.search); Django's search otherwise."""
         term = search_term.strip()
-        if not term or not lookups or None in lookups:
+        found = search_identifiers(self.model, queryset, self.get_search_fields(request), term) if term else None
+        if found is None:
             return super().get_search_results(request, queryset, search_term)
-        matches = []
-        for lookup in lookups:
-            try:
-                matches.append(self.model._default_manager.filter(**{lookup: term}).order_by().values("pk"))
-            except (ValueError, ValidationError):
-                continue  # the term cannot be this field's value (letters for a number)
-        if not matches:
-            return queryset.none(), False
-        # The outer queryset keeps the viewer's scope; these only name rows.
-        return queryset.filter(pk__in=matches[0].union(*matches[1:])), False
+        return found, False
+
+    def changelist_view(self, request, extra_context=None):
+        # A list gets the whole width (its columns fit a 1440 px screen without sideways
+        # scrolling): the breadcrumbs and the home page's cards lead everywhere the side menu does.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False, **(extra_context or {})})
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -42,9 +42,27 @@ PAGES = {
     # R-ASSIGN-1: the supervisor's board, with every generated claim in review waiting in the pool.
     "admin at-risk board": ("supervisor", "/admin/claims/reviewerprofile/board/?hours=24"),
 }
-# Printed beside them, not part of queue_scale: a reviewer looking up one claim by its id (a claim
-# both sizes hold).
-LOOK_UPS = {"admin claim search by id": ("reviewer", "/admin/claims/claim/?q=CLSCALE500")}
+# Printed beside them, not part of queue_scale: a reviewer looking up claims by an id (a claim
+# both sizes hold), by the first characters of an id or tracking number (the dozen MARKED claims,
+# in both sizes alike) and by a shop's name (a two-hundredth of the claims: 5 or 5,000).
+SEARCH = "/admin/claims/claim/?q="
+LOOK_UPS = {
+    "admin claim search by id": ("reviewer", SEARCH + "CLSCALE500"),
+    "admin claim search by id prefix": ("reviewer", SEARCH + "CLDESK1"),
+    "admin claim search by refund id prefix": ("reviewer", SEARCH + "TB-RF-DESK-1"),
+    "admin claim search by sub-order id prefix": ("reviewer", SEARCH + "TB-SO-DESK-1"),
+    "admin claim search by tracking prefix": ("reviewer", SEARCH + "sf%207700-1"),
+    "admin claim search by shop name": ("reviewer", SEARCH + "Bench%20shop%2042"),
+}
+# Twelve claims (numbers both sizes hold) with ids as the platform writes them, so that a prefix
+# names the same twelve whatever the number of claims: the generated ids are numbers, whose
+# prefixes match ten times more rows at each power of ten.
+MARKED = [
+    "UPDATE claims_claim SET claim_id = 'CLDESK' || id, tracking_number = 'SF 7700-' || id"
+    " WHERE id BETWEEN 101 AND 112",
+    "UPDATE claims_refundrequest SET refund_id = 'TB-RF-DESK-' || id WHERE id BETWEEN 101 AND 112",
+    "UPDATE policies_suborder SET sub_order_id = 'TB-SO-DESK-' || id WHERE id BETWEEN 101 AND 112",
+]
 TABLES = (
     "claims_buyer",
     "policies_suborder",
@@ -205,6 +223,9 @@ def serve(claims):
     }
     started = time.perf_counter()
     generate(world, 1, claims + 1)
+    with connection.cursor() as cursor:
+        for statement in MARKED:
+            cursor.execute(statement)
     analyze()
     generated = time.perf_counter() - started
     users = get_user_model().objects

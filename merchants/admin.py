@@ -1,6 +1,8 @@
 """Staff screens for shops and enrolments: invitations, approvals, exits and rates (domain.md §3,
 R-RATE-1). Every button calls merchants.services."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
 from django.db.models import Max, OuterRef, Subquery
@@ -11,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from audit.masking import SENSITIVE, masked
 from backoffice.actions import ActionForm, ObjectAction, ObjectActionsMixin
-from backoffice.display import admin_link, state_badge
+from backoffice.display import admin_link, day, state_badge
 from backoffice.exports import export_action
 from backoffice.scoping import ScopedAdmin, actor_for
 from catalogue.models import Plan
@@ -154,9 +156,8 @@ class EnrolmentAdmin(ObjectActionsMixin, ScopedAdmin):
         "status_badge",
         "rate_in_force",
         "rate_overridden",
-        "applied_at",
-        "exit_requested_at",
-        "exited_at",
+        "applied_on",
+        "exit_column",
     )
     list_select_related = ("shop", "plan", "insurer")
     list_filter = ("status", ("plan", admin.RelatedOnlyFieldListFilter), ("insurer", admin.RelatedOnlyFieldListFilter))
@@ -281,7 +282,21 @@ class EnrolmentAdmin(ObjectActionsMixin, ScopedAdmin):
 
     @admin.display(description=gettext_lazy("rate"), ordering="rate_in_force")
     def rate_in_force(self, enrolment):
-        return enrolment.rate_in_force or "—"
+        # The subquery's value comes back as the database holds it (SQLite: a float).
+        rate = enrolment.rate_in_force
+        return "—" if rate is None else f"{Decimal(str(rate)):.4f}"
+
+    @admin.display(description=gettext_lazy("applied"), ordering="applied_at")
+    def applied_on(self, enrolment):
+        return day(enrolment.applied_at)
+
+    @admin.display(description=gettext_lazy("exit"), ordering="exit_requested_at")
+    def exit_column(self, enrolment):
+        if enrolment.exited_at:
+            return _("exited %(day)s") % {"day": day(enrolment.exited_at)}
+        if enrolment.exit_requested_at:
+            return _("requested %(day)s") % {"day": day(enrolment.exit_requested_at)}
+        return "—"
 
     def object_facts(self, request, enrolment):
         facts = []

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from backoffice.actions import confirmed_bulk_action
 from backoffice.disclosure import RevealsBody, masked_body_text, reveal_body
-from backoffice.display import claim_link
+from backoffice.display import claim_link, clipped
 from backoffice.scoping import ReadOnlyAdmin
 
 from . import services
@@ -20,7 +20,7 @@ def _mark_read(modeladmin, request, queryset, data):
 
 @admin.register(Notice)
 class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
-    list_display = ("created_at", "event_type", "message", "claim_column", "shop", "audience", "read_at")
+    list_display = ("created_at", "event_type", "message_column", "claim_column", "shop", "audience", "read_at")
     # The data may carry the return address sent to a buyer: masked (audit.masking), in full
     # only through "Show in full", which records who saw it.
     fields = (
@@ -45,6 +45,10 @@ class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
         )
     ]
     object_actions = (reveal_body("data", "notices.view_notice"),)
+
+    @admin.display(description=gettext_lazy("message"))
+    def message_column(self, notice):
+        return clipped(notice.message)
 
     @admin.display(description=gettext_lazy("claim"))
     def claim_column(self, notice):

@@ -282,3 +282,18 @@ CLAIM_ACTIONS = (
         (TRANSITIONS, "add_note"),
     ),
 )
+
+
+def bulk_check(name):
+    """Before a bulk action's confirmation page: why a claim would be refused, in the words of its
+    review page (the state machine's answer, then who holds the claim); None when it will be done."""
+    action = next(a for a in CLAIM_ACTIONS if a.name == name)
+
+    def check(claim, actor, request):
+        if not action.applies_to(claim, claim.status, actor):
+            return _("not possible while the claim is “%(state)s”") % {"state": claim.get_status_display()}
+        if claim.assignee_id not in (None, request.user.pk):
+            return _("%(who)s is working on it") % {"who": claim.assignee.get_username()}
+        return None
+
+    return check

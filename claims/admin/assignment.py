@@ -124,7 +124,7 @@ class ReviewerProfileAdmin(ScopedAdmin):
             try:
                 report.append((claim, services.reassign(claim, to, actor), True))
             except DomainError as error:
-                report.append((claim, str(error.message), False))
+                report.append((claim, str(error.text), False))
         context = self._context(request, _("Reassignment report"), report=report)
         return TemplateResponse(request, "admin/claims/reassign.html", context)
 

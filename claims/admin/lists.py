@@ -1,18 +1,19 @@
 """Staff lists of claims, refund requests and buyers; a claim's page is its review page.
 Thin: every button calls claims.services through backoffice's action forms."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backoffice.actions import ObjectAction, ObjectActionsMixin, ReasonForm, confirmed_bulk_action, each
 from backoffice.disclosure import reveal
-from backoffice.display import claim_link, flag_badges, reason_label, state_badge, time_left
+from backoffice.display import claim_link, day, flag_badges, reason_label, request_summary, state_badge, time_left
 from backoffice.exports import export_action
 from backoffice.filters import AssigneeFilter, AuditFilter, FlagFilter, InsurerScopedFilter, PlanFilter, ReasonFilter
 from backoffice.scoping import ReadOnlyAdmin
@@ -23,7 +24,7 @@ from claims.models import Buyer, Claim, MerchantReport, RefundRequest
 from claims.workflow import TRANSITIONS
 
 from . import review
-from .actions import CLAIM_ACTIONS, MissingEvidenceFields, assign_to_me, decide_as
+from .actions import CLAIM_ACTIONS, MissingEvidenceFields, assign_to_me, bulk_check, decide_as
 
 
 @admin.register(Claim)
@@ -31,19 +32,18 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     """Every claim the viewer may see; its page is the review page (evidence, facts, decisions)."""
 
     object_actions = CLAIM_ACTIONS
+    # One short line a claim, so that a screen holds a dozen or more: the plan, the buyer's level
+    # and the rest of the facts are on the claim's page, a click away.
     list_display = (
         "claim_id",
         "status_badge",
         "time_left",
         "flag_list",
         "shop",
-        "plan",
         "requested_amount",
-        "kind",
-        "reason_label",
-        "buyer_level",
+        "request_column",
         "assignee",
-        "opened_at",
+        "opened_on",
     )
     list_select_related = ("shop", "plan", "insurer", "buyer", "assignee", "refund_request")
     list_filter = (
@@ -59,15 +59,20 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         ("opened_at", admin.DateFieldListFilter),
         ("decided_at", admin.DateFieldListFilter),
     )
+    # The first characters of an identifier, each through its own index (backoffice.scoping); the
+    # buyer id, masked on every list, only in full, so that a search cannot spell it out.
     search_fields = (
-        "=claim_id",
-        "=refund_request__refund_id",
-        "=sub_order__sub_order_id",
+        "^claim_id",
+        "^refund_request__refund_id",
+        "^sub_order__sub_order_id",
         "=buyer__buyer_id",
         # Normalised, as R-ABUSE-1 compares it, through the claim_tracking_key index.
-        "tracking_number__same_tracking",
+        "tracking_number__tracking_prefix",
+        "^shop__name",
     )
-    search_help_text = gettext_lazy("Claim id, refund id, sub-order id, buyer id or return tracking number (exact).")
+    search_help_text = gettext_lazy(
+        "The start of a claim id, refund id, sub-order id, return tracking number or shop name; a buyer id in full."
+    )
     ordering = ("-opened_at",)
     review_template = review.TEMPLATE
 
@@ -80,6 +85,7 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             description=gettext_lazy("Assign to me"),
             permission="review_claims",
             perform=each(assign_to_me),
+            check=bulk_check("assign"),
         ),
         confirmed_bulk_action(
             "request_evidence",
@@ -87,6 +93,7 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             permission="review_claims",
             perform=each(decide_as(Outcome.REQUEST_EVIDENCE)),
             form_class=MissingEvidenceFields,
+            check=bulk_check(Outcome.REQUEST_EVIDENCE),
         ),
         export_action("claims", CLAIM_COLUMNS),
     ]
@@ -110,6 +117,14 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     def reason_label(self, claim):
         return reason_label(claim.reason)
 
+    @admin.display(description=gettext_lazy("opened"), ordering="opened_at")
+    def opened_on(self, claim):
+        return day(claim.opened_at)
+
+    @admin.display(description=gettext_lazy("request"), ordering="reason")
+    def request_column(self, claim):
+        return request_summary(claim)
+
     @admin.display(description=gettext_lazy("buyer level"), ordering="buyer__level")
     def buyer_level(self, claim):
         return claim.buyer.get_level_display()
@@ -130,9 +145,24 @@ class ClaimAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         return queryset.filter(pk=object_id).first() if str(object_id).isdigit() else None
 
     def render_action(self, request, obj, action, form, status=200):
-        """A refused decision re-renders the review page with the form and its errors in place."""
+        """A refused decision re-renders the review page with the form and its errors in place; a
+        form the page no longer shows (the claim moved on in another tab) has its refusal said above."""
         context = review.review_context(self, request, obj, bound={action.name: form})
+        if form.non_field_errors() and action.name not in review.shown_forms(context):
+            messages.error(request, review.refusal_note(obj, action, " ".join(form.non_field_errors())))
         return TemplateResponse(request, self.review_template, context, status=status)
+
+    def after_action_url(self, obj, request=None, action=None):
+        """After a decision, the next claim of the reviewer's queue, so that a day's work is one
+        claim after another; the claim's own page when the queue is empty, or after any other button."""
+        if action is not None and action.name in Outcome.values:
+            following = review.next_in_queue(request, obj)
+            if following is not None:
+                messages.info(request, _("Next in your queue: claim %s.") % following.claim_id)
+                return reverse("admin:backoffice_queuedclaim_change", args=[following.pk])
+            if request.user.has_perm("backoffice.view_queuedclaim"):
+                messages.info(request, _("Your queue is empty."))
+        return reverse("admin:claims_claim_change", args=[obj.pk])
 
 
 def _eligibility(revoke):

@@ -32,14 +32,12 @@ class QueuedClaimAdmin(ClaimAdmin):
         "status_badge",
         "flag_list",
         "requested_amount",
-        "kind",
-        "reason_label",
+        "request_column",
         "buyer_level",
         "shop",
-        "plan",
         "assignee",
-        "opened_at",
     )
+    list_display_links = ("claim_id",)
     ordering = (F("review_due_at").asc(nulls_last=True), "opened_at")
     change_list_template = "admin/claims/queue.html"
 
@@ -49,10 +47,6 @@ class QueuedClaimAdmin(ClaimAdmin):
     def object_queryset(self, request):
         # A claim decided since the page was opened is still found, so the page can say so.
         return super().get_queryset(request)
-
-    def after_action_url(self, obj):
-        # A decided claim leaves the queue: show it where it now lives.
-        return reverse("admin:claims_claim_change", args=[obj.pk])
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "title": gettext_lazy("Review queue")})

@@ -30,16 +30,7 @@ def review_context(model_admin, request, claim, bound=None):
         .select_related("shop")
         .order_by("-opened_at")[:20]
     )
-    next_claim = (
-        Claim.objects.for_actor(actor)
-        .review_queue()
-        .filter(Q(assignee__isnull=True) | Q(assignee=request.user), status=S.SUBMITTED)
-        .exclude(pk=claim.pk)
-        .only("pk")
-        .first()
-        if request.user.has_perm("backoffice.view_queuedclaim")
-        else None
-    )
+    next_claim = next_in_queue(request, claim)
     forms_ = []
     for action in model_admin.offered_actions(request, claim):
         form = (bound or {}).get(action.name) or model_admin.blank_form(claim, action)
@@ -76,7 +67,51 @@ def review_context(model_admin, request, claim, bound=None):
         "pending_decision": claims.waiting(claim),
         "approval_steps": list(claim.approval_steps.select_related("user")),
         "has_view_permission": True,
+        # The evidence and the decision forms get the width; the breadcrumbs lead back.
+        "is_nav_sidebar_enabled": False,
     }
+
+
+def next_in_queue(request, claim):
+    """The claim the reviewer's queue offers after `claim`: the first waiting for a decision that
+    nobody else holds (None for a viewer without the queue, or when it is empty)."""
+    if not request.user.has_perm("backoffice.view_queuedclaim"):
+        return None
+    return (
+        Claim.objects.for_actor(actor_for(request))
+        .review_queue()
+        .filter(Q(assignee__isnull=True) | Q(assignee=request.user), status=S.SUBMITTED)
+        .exclude(pk=claim.pk)
+        .only("pk", "claim_id")
+        .first()
+    )
+
+
+def shown_forms(context):
+    """The names of the action forms the review page shows: a refusal of any other one (another tab
+    or person acted first) must be said above the page, or it would not be seen at all."""
+    shown = {item["action"].name for item in context["action_forms"]}
+    if context["note_form"]:
+        shown.add("add_note")
+    if context["assign_form"] and not context["claim"].assignee_id:
+        shown.add("assign")
+    return shown
+
+
+def refusal_note(claim, action, reason):
+    """A refused button, in words: what was not done, why, and the last change to the claim."""
+    note = _("“%(action)s” was not done on claim %(id)s: %(reason)s") % {
+        "action": action.label,
+        "id": claim.claim_id,
+        "reason": reason,
+    }
+    last = history(claim).select_related("user").last()
+    if last is None:
+        return note
+    state = S(last.target).label if last.target in S.values else last.target
+    who = last.user.get_username() if last.user else (last.actor_label or last.get_role_display())
+    at = timezone.localtime(last.at).strftime("%H:%M")
+    return note + " " + _("Last change: now %(state)s, at %(at)s by %(who)s.") % {"state": state, "at": at, "who": who}
 
 
 def _decisions(claim):

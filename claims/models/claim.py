@@ -17,7 +17,7 @@ from ..choices import (
 )
 from ..choices import ClaimStatus as S
 from ..querysets import ClaimFlagQuerySet, ClaimQuerySet
-from ..tracking import TrackingKey
+from ..tracking import PatternIndex, TrackingKey
 from ..workflow import DEADLINES, SLA_WARNING_SHARE
 from .requests import Buyer, RefundRequest
 
@@ -108,8 +108,9 @@ class Claim(ConcurrentTransitionMixin, models.Model):
             # Declared here rather than with db_index on the field: on PostgreSQL that would add a
             # second, pattern-matching index that no query uses, paid for on every write.
             models.Index(fields=["status"], name="claim_status"),
-            # R-ABUSE-1's reused tracking number, compared normalised (claims.tracking).
-            models.Index(TrackingKey("tracking_number"), name="claim_tracking_key"),
+            # R-ABUSE-1's reused tracking number, compared normalised (claims.tracking), and the
+            # reviewer's search by its first characters.
+            PatternIndex(TrackingKey("tracking_number"), name="claim_tracking_key"),
             models.Index(fields=["shop", "-opened_at"]),
             models.Index(fields=["insurer", "status", "review_due_at"]),
             models.Index(fields=["buyer", "opened_at"]),

@@ -52,8 +52,13 @@ def _reports(world, n):
 
 
 def _buyers(world, n):
+    """Buyers the viewer may see: each with a refund request of their own."""
     claim = world.claim()
-    clone(claim.buyer, n, buyer_id=unique("buyer"))
+    buyers = clone(claim.buyer, n, buyer_id=unique("buyer"))
+    requests = [made.refund_request for made in claims_like(claim, n)]
+    for request_, buyer in zip(requests, buyers, strict=True):
+        request_.buyer = buyer
+    type(claim.refund_request).objects.bulk_update(requests, ["buyer"])
 
 
 def _requests(world, n):

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # OpClass in index expressions (claims.tracking.PatternIndex); its other pieces act on PostgreSQL only.
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
