@@ -148,6 +148,6 @@ def test_a_refused_bulk_action_says_why_in_words(client, world, many_states):
         follow=True,
     )
     text = visible_text(response)
-    assert f"{closed.claim_id}: Not possible while the claim is “Rejected”." in text
+    assert f"{closed.claim_id}: not done: Not possible while the claim is “Rejected”." in text
     assert codes_in(text) == []
     assert Claim.objects.get(pk=closed.pk).status == S.REJECTED

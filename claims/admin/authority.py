@@ -175,7 +175,7 @@ class PendingDecisionAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         # The service locks the claim, then this row: the order every decision takes them in.
         return action.run(obj, actor, request, data)
 
-    def after_action_url(self, obj):
+    def after_action_url(self, obj, request=None, action=None):
         return reverse("admin:claims_pendingdecision_changelist")
 
     @admin.display(description=gettext_lazy("claim"), ordering="claim__claim_id")

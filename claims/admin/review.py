@@ -1,6 +1,6 @@
 """The review page of a claim: what the desk shows beside the buttons (domain.md §6, §7, §11)."""
 
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Case, F, Q, When, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +12,7 @@ from claims.choices import ClaimStatus as S
 from claims.choices import EvidenceKind, EvidenceMark, Side
 from claims.feedback_services import notes_for
 from claims.models import Claim
+from claims.models.authority import ApprovalStatus
 from ledger.models import Entry
 
 TEMPLATE = "admin/claims/review.html"
@@ -74,14 +75,19 @@ def review_context(model_admin, request, claim, bound=None):
 
 def next_in_queue(request, claim):
     """The claim the reviewer's queue offers after `claim`: the first waiting for a decision that
-    nobody else holds (None for a viewer without the queue, or when it is empty)."""
+    nobody else holds, those assigned to the reviewer (R-ASSIGN-1) before the pool, none whose
+    decision already waits for a second person (R-AUTH-1); None for a viewer without the queue,
+    or when it is empty."""
     if not request.user.has_perm("backoffice.view_queuedclaim"):
         return None
+    mine_first = Case(When(assignee=request.user, then=0), default=1)
     return (
         Claim.objects.for_actor(actor_for(request))
         .review_queue()
         .filter(Q(assignee__isnull=True) | Q(assignee=request.user), status=S.SUBMITTED)
         .exclude(pk=claim.pk)
+        .exclude(pending_decisions__status=ApprovalStatus.PENDING)
+        .order_by(mine_first, F("review_due_at").asc(nulls_last=True), "opened_at")
         .only("pk", "claim_id")
         .first()
     )
