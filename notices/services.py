@@ -132,9 +132,11 @@ def _dispatch_on_commit(delivery_ids, notice_ids):
 
 def dispatch(delivery_ids, notice_ids):
     """What a publication owes once committed: the webhooks' first attempts (their retries are
-    `webhooks.send_due`'s, and a second attempt at a sent one does nothing), then the e-mails."""
+    `webhooks.send_due`'s, and a second attempt at a sent one does nothing), then its e-mails handed
+    to the e-mail queue, so that a slow mail server never holds up the webhooks behind them."""
     webhooks.send_each(delivery_ids)
-    return email_notices(notice_ids)
+    if notice_ids:
+        enqueue("notices.tasks.email_notices", notice_ids)
 
 
 def email_notices(notice_ids):
