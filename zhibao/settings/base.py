@@ -99,6 +99,14 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+# Behind PgBouncer in transaction mode (production's pooler; CI and the bench run the same): a server
+# connection serves one transaction of a client, then another client's, so nothing may outlive a
+# transaction on it. A server-side cursor declared WITH HOLD (Django's iterator() outside a
+# transaction) would, and so would a statement psycopg prepared after its fifth run. (SQLite has no pooler.)
+_postgresql = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if env_bool("DATABASE_TRANSACTION_POOLING", False) and _postgresql:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})

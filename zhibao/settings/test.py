@@ -34,3 +34,8 @@ if not CACHE_URL:  # noqa: F405
 
 # Assertions read the English source strings; tests of the Chinese default set zh-hans themselves.
 LANGUAGE_CODE = "en"
+
+# The test database is dropped by force at the end, so that a pooler's idle connections to it
+# (PgBouncer in CI) do not keep it (zhibao/db/postgresql).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "zhibao.db.postgresql"  # noqa: F405
