@@ -6,8 +6,9 @@
 # bench/run.sh; any failure ends the caller with the pooler's log, never a suite run without it.
 set -euo pipefail
 DIR=$1 PGPORT=$2 PORT=$3
-PSQL=${PG_BIN:-/usr/lib/postgresql/15/bin}/psql
-[ -x "$PSQL" ] || PSQL=$(command -v psql)
+# psql from PG_BIN, else PostgreSQL 15's own folder, else PATH (PG_BIN may hold only the server's programs).
+PSQL=$(for d in "${PG_BIN:-}" /usr/lib/postgresql/15/bin; do [ -x "$d/psql" ] && echo "$d/psql" && break; done || true)
+PSQL=${PSQL:-$(command -v psql)}
 
 if ! command -v pgbouncer >/dev/null; then
   apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null

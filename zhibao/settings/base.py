@@ -107,6 +107,19 @@ _postgresql = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if env_bool("DATABASE_TRANSACTION_POOLING", False) and _postgresql:
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+# Reports, exports, bordereaux and the figures read from a streaming replica when one is named; every
+# write, and every other read, goes to the primary (kernel.replica, README "Production engines").
+REPLICA_DATABASE_URL = env("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]),
+        **{
+            key: DATABASES["default"][key]
+            for key in ("DISABLE_SERVER_SIDE_CURSORS", "OPTIONS")
+            if key in DATABASES["default"]
+        },
+    }
+DATABASE_ROUTERS = ["kernel.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
