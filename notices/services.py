@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from integrations import webhooks
 from integrations.models import ClientRole
+from kernel import bulk
 from kernel.tasks import enqueue
 
 from .models import Audience, Notice
@@ -87,7 +88,7 @@ def publish_many(events):
     """Store many events' notices in one statement, whatever their number (bulk order events);
     each event is the list `event()` returns. Webhook deliveries are written alongside; both are
     sent only once the transaction commits."""
-    notices = Notice.objects.bulk_create([notice for notices in events for notice in notices])
+    notices = bulk.insert(Notice, [notice for notices in events for notice in notices])
     deliveries = webhooks.enqueue([_webhook_event(notices) for notices in events if notices])
     _dispatch_on_commit([delivery.pk for delivery in deliveries], _merchants_notices(notices))
     return notices
