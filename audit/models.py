@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel import bulk
 from kernel.actors import Channel, Role
 
 from . import canonical
@@ -156,7 +157,7 @@ class ChainLinkQuerySet(AppendOnlyQuerySet):
                 head.digest = digest
             head.at = at
             head.save(update_fields=["seq", "digest", "at"])
-        return ChainLink.objects.bulk_create(links)
+        return bulk.insert(ChainLink, links)
 
 
 class ChainLink(AppendOnlyModel):

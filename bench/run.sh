@@ -22,6 +22,7 @@ PGTMP=$(mktemp -d); chown postgres: "$PGTMP"
 RTMP=$(mktemp -d)
 PGPORT=$(free_port); RPORT=$(free_port)
 cleanup() {
+  [ -s "$PGTMP/pgbouncer.pid" ] && kill "$(cat "$PGTMP/pgbouncer.pid")" 2>/dev/null || true
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGTMP/data" -m fast -w stop >/dev/null 2>&1 || true
   redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
   rm -rf "$PGTMP" "$RTMP"
@@ -36,9 +37,15 @@ redis-server --bind 127.0.0.1 --port "$RPORT" --save '' --appendonly no --daemon
   --dir "$RTMP" --pidfile "$RTMP/redis.pid" --logfile "$RTMP/redis.log"
 for _ in $(seq 50); do redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 
+# api_ratio_pooled: a second gunicorn reaches the same database through PgBouncer in transaction mode
+# with persistent connections, as production runs (README "Production engines").
+PGBPORT=$(free_port)
+PG_BIN="$PG_BIN" scripts/start-pgbouncer.sh "$PGTMP" "$PGPORT" "$PGBPORT"
+
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+export BENCH_POOLED_DATABASE_URL="postgres://postgres@127.0.0.1:$PGBPORT/postgres"
 export CELERY_BROKER_URL="redis://127.0.0.1:$RPORT/0"
 export CACHE_URL="redis://127.0.0.1:$RPORT/1"
 export DJANGO_SETTINGS_MODULE=bench.settings
-echo "bench: PostgreSQL on $PGPORT, Redis on $RPORT"
+echo "bench: PostgreSQL on $PGPORT (PgBouncer on $PGBPORT), Redis on $RPORT"
 "${PY:-.venv/bin/python}" -m bench.run "$@"

@@ -63,12 +63,13 @@ class Process:
 
 
 class Gunicorn(Process):
-    def __init__(self, log, workers=WORKERS):
+    def __init__(self, log, workers=WORKERS, env=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(
             [str(BIN / "gunicorn"), "zhibao.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "-t", "120"],
             log,
+            env={**os.environ, **(env or {})},
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -84,6 +85,16 @@ class Gunicorn(Process):
 
     def peak_rss_mib(self):
         return max((peak_rss_mib(pid) for pid in self.children()), default=0.0)
+
+
+def pooled_env():
+    """What production's web servers run with behind PgBouncer in transaction mode (zhibao.settings):
+    the pooler's address, persistent connections to it, no server-side cursors or prepared statements."""
+    return {
+        "DATABASE_URL": os.environ["BENCH_POOLED_DATABASE_URL"],
+        "DATABASE_TRANSACTION_POOLING": "1",
+        "DATABASE_CONN_MAX_AGE": "600",
+    }
 
 
 class CeleryWorker(Process):

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from kernel import bulk
 from kernel.tasks import enqueue as enqueue_task
 
 from .models import ApiClient, ClientRole, WebhookAttempt, WebhookDelivery
@@ -78,7 +79,7 @@ def enqueue(events):
     ]
     if not deliveries:
         return []
-    return WebhookDelivery.objects.bulk_create(deliveries)
+    return bulk.insert(WebhookDelivery, deliveries)
 
 
 def subscribers():

@@ -10,6 +10,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from audit.models import ChainLink
+from kernel import bulk
 from kernel.errors import Conflict
 
 from .models import Entry, EntryKind
@@ -56,7 +57,7 @@ def post_many(entries: Iterable[Entry]) -> list[Entry]:
     """Write entries in one statement, all or none: one the constraints forbid raises Conflict."""
     try:
         with transaction.atomic():
-            created = Entry.objects.bulk_create(entries)
+            created = bulk.insert(Entry, entries)
             # R-AUD-1: bulk_create skips save(), so the entries join their chains here.
             ChainLink.objects.append(created)
             return created

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from integrations import webhooks
 from integrations.models import ClientRole
+from kernel import bulk
 from kernel.tasks import enqueue
 
 from .models import Audience, Notice
@@ -87,7 +88,7 @@ def publish_many(events):
     """Store many events' notices in one statement, whatever their number (bulk order events);
     each event is the list `event()` returns. Webhook deliveries are written alongside; both are
     sent only once the transaction commits."""
-    notices = Notice.objects.bulk_create([notice for notices in events for notice in notices])
+    notices = bulk.insert(Notice, [notice for notices in events for notice in notices])
     deliveries = webhooks.enqueue([_webhook_event(notices) for notices in events if notices])
     _dispatch_on_commit([delivery.pk for delivery in deliveries], _merchants_notices(notices))
     return notices
@@ -132,9 +133,11 @@ def _dispatch_on_commit(delivery_ids, notice_ids):
 
 def dispatch(delivery_ids, notice_ids):
     """What a publication owes once committed: the webhooks' first attempts (their retries are
-    `webhooks.send_due`'s, and a second attempt at a sent one does nothing), then the e-mails."""
+    `webhooks.send_due`'s, and a second attempt at a sent one does nothing), then its e-mails handed
+    to the e-mail queue, so that a slow mail server never holds up the webhooks behind them."""
     webhooks.send_each(delivery_ids)
-    return email_notices(notice_ids)
+    if notice_ids:
+        enqueue("notices.tasks.email_notices", notice_ids)
 
 
 def email_notices(notice_ids):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from audit.models import TransitionLog
 from audit.services import apply_transition, run_transition, transition_row
 from catalogue.models import Plan
+from kernel import bulk
 from kernel.actors import Actor, require
 from kernel.errors import Conflict, RuleViolation
 from kernel.money import to_fen
@@ -98,7 +99,7 @@ def _record_orders(items):
             order.enrolment_id, order.insurer_id, order.rate = cover
         else:
             order.not_covered_reason = NotCovered.NO_PLAN if order.warranty_plan_id is None else NotCovered.NOT_ENROLLED
-    SubOrder.objects.bulk_create(to_create)
+    bulk.insert(SubOrder, to_create)
     return results
 
 
@@ -205,18 +206,21 @@ class _Changes:
             self.invoiced_cancelled.append(policy)
 
     def write(self):
-        Policy.objects.bulk_create(self.new_policies)
+        bulk.insert(Policy, self.new_policies)
         if self.changed_policies:
             Policy.objects.bulk_update(self.changed_policies.values(), self.POLICY_FIELDS)
         if self.orders:
             # bulk_update writes a CASE over every row per field: leave out the fields nothing changed.
             SubOrder.objects.bulk_update(self.orders.values(), sorted(self.order_fields))
         _off_requested_invoices(self.invoiced_cancelled)
-        TransitionLog.objects.bulk_create(
-            transition_row(
-                policy, transition=name, source=source, target=target, actor=self.actor, reason=reason, at=at
-            )
-            for policy, name, source, target, at, reason in self.transitions
+        bulk.insert(
+            TransitionLog,
+            [
+                transition_row(
+                    policy, transition=name, source=source, target=target, actor=self.actor, reason=reason, at=at
+                )
+                for policy, name, source, target, at, reason in self.transitions
+            ],
         )
         ledger.post_many(
             [

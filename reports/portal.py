@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel import replica
 from kernel.errors import DomainError
 from merchants.models import Shop
 from portal.access import merchant_required, scoped
@@ -32,7 +33,10 @@ class MonthForm(forms.Form):
 
 def _statement(request):
     form = MonthForm(request.GET if "period" in request.GET else {"period": str(last_closed())})
-    statement = monthly_statement(request.actor.shop_id, form.cleaned_data["period"]) if form.is_valid() else None
+    statement = None
+    if form.is_valid():
+        with replica.reads():
+            statement = monthly_statement(request.actor.shop_id, form.cleaned_data["period"])
     return form, statement
 
 

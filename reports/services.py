@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalogue.models import Insurer
+from kernel import replica
 from kernel.actors import Actor, Role
 from kernel.errors import NotFound, RoleRefused
 from notices.models import Audience
@@ -56,11 +57,13 @@ def make_one(insurer: Insurer, period: Period, kind: str, *, now: dt.datetime) -
     # The files read the same whoever runs the job: in the site's language.
     with translation.override(settings.LANGUAGE_CODE), BordereauFiles(headers, money_columns) as files:
         total = Decimal("0.00")
-        for line in lines_of(insurer.pk, period):
-            files.write(line.values)
-            total += line.amount
+        # From the replica, but only once it has everything the primary had: a bordereau is kept for good.
+        with replica.reads(caught_up=True):
+            for line in lines_of(insurer.pk, period):
+                files.write(line.values)
+                total += line.amount
+            expected = ledger_total(insurer.pk, period)
         files.finish()
-        expected = ledger_total(insurer.pk, period)
         if total != expected:
             raise TotalsDisagree(f"{insurer.code} {period} {kind}: lines add up to {total}, the ledger to {expected}")
         latest = Bordereau.objects.latest_of(insurer.pk, period, kind)

@@ -5,6 +5,7 @@ PY=${PY:-.venv/bin/python}
 PORT=${PORT:-8000}
 CELERY="$(dirname "$PY")/celery"
 mkdir -p var/log
+# No -Q: one worker consumes every queue of CELERY_TASK_QUEUES (production runs a pool per queue).
 "$CELERY" -A zhibao worker -P solo -c 1 --without-gossip --without-mingle --without-heartbeat -l info >var/log/worker.log 2>&1 &
 WORKER=$!
 "$CELERY" -A zhibao beat -l info -s var/celerybeat-schedule >var/log/beat.log 2>&1 &

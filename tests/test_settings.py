@@ -22,8 +22,15 @@ TEST_RUN = {
     "ZHIBAO_TEST_CACHE_DIR",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
-# CI's PostgreSQL and Redis: the processes below use the embedded defaults.
-SERVICES = {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"}
+# CI's PostgreSQL (behind PgBouncer, with its replica) and Redis: the processes below use the embedded defaults.
+SERVICES = {
+    "DATABASE_URL",
+    "DATABASE_TRANSACTION_POOLING",
+    "DATABASE_CONN_MAX_AGE",
+    "REPLICA_DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CACHE_URL",
+}
 
 
 def python(*args, **env):
@@ -152,3 +159,19 @@ def test_production_refuses_to_start_without_cache_url(start):
 def test_every_template_folder_the_settings_name_exists():
     folders = [Path(folder) for engine in settings.TEMPLATES for folder in engine["DIRS"]]
     assert folders and all(folder.is_dir() for folder in folders), folders
+
+
+def test_behind_pgbouncer_no_server_side_cursor_and_no_prepared_statement():
+    """Transaction pooling (README "Production engines"): nothing may outlive a transaction."""
+    shown = "from django.conf import settings; d = settings.DATABASES['default']; "
+    shown += "print(d['DISABLE_SERVER_SIDE_CURSORS'], d['OPTIONS']['prepare_threshold'], d['CONN_MAX_AGE'])"
+    result = python(
+        "-c",
+        "import django; django.setup(); " + shown,
+        DJANGO_SETTINGS_MODULE="zhibao.settings.dev",
+        DATABASE_URL="postgres://zhibao@127.0.0.1:6432/zhibao",
+        DATABASE_TRANSACTION_POOLING="1",
+        DATABASE_CONN_MAX_AGE="600",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "None", "600"]

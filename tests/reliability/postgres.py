@@ -34,8 +34,14 @@ def url(dbname=None):
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{dbname or s['NAME']}"
 
 
+def connect(address, **options):
+    """A psycopg connection of a test's own, made as Django's are behind PgBouncer (CI): it never
+    prepares a statement, since the next statement may run on a backend that has not seen it."""
+    return psycopg.connect(address, prepare_threshold=None, **options)
+
+
 def admin_connection():
-    return psycopg.connect(url("postgres"), autocommit=True)
+    return connect(url("postgres"), autocommit=True)
 
 
 @contextmanager

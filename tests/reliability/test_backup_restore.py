@@ -9,7 +9,7 @@ import sys
 import psycopg
 import pytest
 
-from .postgres import ROOT, postgresql_only, scratch_database, tool, url
+from .postgres import ROOT, connect, postgresql_only, scratch_database, tool, url
 
 pytestmark = [postgresql_only, pytest.mark.skipif(tool("pg_dump") is None, reason="pg_dump is not installed")]
 
@@ -32,7 +32,7 @@ def manage(*args, database):
 
 def fingerprint(database):
     """{table: (rows, md5 of every row)} for every table of the database."""
-    with psycopg.connect(url(database)) as conn:
+    with connect(url(database)) as conn:
         tables = [
             row[0]
             for row in conn.execute(
@@ -62,7 +62,7 @@ def test_a_seeded_database_survives_backup_and_restore(tmp_path):
         assert fingerprint(target) == before
         manage("migrate", "--check", database=target)
         # The restored ledger is still append-only…
-        with psycopg.connect(url(target)) as conn, pytest.raises(psycopg.errors.RestrictViolation):
+        with connect(url(target)) as conn, pytest.raises(psycopg.errors.RestrictViolation):
             conn.execute("UPDATE ledger_entry SET memo = 'rewritten'")
         # …and the sequences came back: the seed runs again without adding anything twice.
         manage("seed_demo", database=target)

@@ -5,7 +5,6 @@ per claim and kind, and the claim paid once."""
 
 import datetime as dt
 
-import psycopg
 import pytest
 from django.utils import timezone
 
@@ -20,7 +19,7 @@ from payments.services import attempts as payouts
 from tests.world import World
 from zhibao.celery import app
 
-from .postgres import postgresql_only
+from .postgres import connect, postgresql_only
 from .test_worker_faults import _waiting_on_a_lock
 from .workers import Worker, forget_queued_tasks, redis_only, transfers_for, wait_for, worker_database_url
 
@@ -74,7 +73,7 @@ def assert_paid_once(standin, due, kinds=(AttemptKind.CLAIM_PAYOUT,)):
 def test_r_pay_5_a_worker_killed_between_the_call_and_the_answer_pays_once(standin, real_broker, workers):
     world = World()
     [claim] = refunded(world, 1)
-    with psycopg.connect(worker_database_url()) as lock, psycopg.connect(worker_database_url()) as watch:
+    with connect(worker_database_url()) as lock, connect(worker_database_url()) as watch:
         # The claim is locked: the worker's transfer goes through, then it waits to record it.
         lock.execute("SELECT id FROM claims_claim WHERE id = %s FOR UPDATE", [claim.pk])
         watch.autocommit = True

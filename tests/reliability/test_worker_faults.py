@@ -11,7 +11,6 @@ import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -29,7 +28,7 @@ from payments.services import attempts as payouts
 from tests.world import World
 from zhibao.celery import app
 
-from .postgres import postgresql_only
+from .postgres import connect, postgresql_only
 from .workers import Worker, forget_queued_tasks, redis_only, transfers_for, wait_for, worker_database_url
 
 pytestmark = [redis_only, postgresql_only, pytest.mark.broker, pytest.mark.django_db(transaction=True)]
@@ -111,7 +110,7 @@ def test_r_pay_5_payouts_once_and_webhooks_at_least_once_through_killed_workers(
 
         # 2. A payout blocks on a row lock the test holds: Alipay has made the transfer and the
         #    worker waits to record it on the claim (R-PAY-6); it is killed between call and answer.
-        with psycopg.connect(worker_database_url()) as lock, psycopg.connect(worker_database_url()) as watch:
+        with connect(worker_database_url()) as lock, connect(worker_database_url()) as watch:
             lock.execute("SELECT id FROM claims_claim WHERE id = %s FOR UPDATE", [held.pk])
             watch.autocommit = True
             workers.append(Worker("w2", **env))

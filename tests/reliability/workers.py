@@ -40,7 +40,8 @@ def forget_queued_tasks():
 
 
 class Worker:
-    """`celery worker -P solo` in its own process, its output kept for the failure message."""
+    """`celery worker -P solo` in its own process, its output kept for the failure message. It names no
+    -Q, so it consumes every workload queue, as `make run`'s worker does."""
 
     def __init__(self, name, **env):
         environ = {

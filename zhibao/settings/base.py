@@ -8,6 +8,7 @@ import django_stubs_ext
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from zhibao.env import env, env_bool, env_int, env_list
 
@@ -100,6 +101,27 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+# Behind PgBouncer in transaction mode (production's pooler; CI and the bench run the same): a server
+# connection serves one transaction of a client, then another client's, so nothing may outlive a
+# transaction on it. A server-side cursor declared WITH HOLD (Django's iterator() outside a
+# transaction) would, and so would a statement psycopg prepared after its fifth run. (SQLite has no pooler.)
+_postgresql = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if env_bool("DATABASE_TRANSACTION_POOLING", False) and _postgresql:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+# Reports, exports, bordereaux and the figures read from a streaming replica when one is named; every
+# write, and every other read, goes to the primary (kernel.replica, README "Production engines").
+REPLICA_DATABASE_URL = env("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]),
+        **{
+            key: DATABASES["default"][key]
+            for key in ("DISABLE_SERVER_SIDE_CURSORS", "OPTIONS")
+            if key in DATABASES["default"]
+        },
+    }
+DATABASE_ROUTERS = ["kernel.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
@@ -244,27 +266,100 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One task at a time per worker process: a long task (a month's bordereaux, the audit chain) never
+# sits reserved behind another, and a killed worker takes only the task it was running with it.
+# Production's short-task pools raise it on their command line (docs/operations.md).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A queue per workload, so that a month's bordereaux or a slow receiver never holds up a payout:
+# production gives each its own pool (docs/operations.md). A worker started without -Q consumes
+# every queue of CELERY_TASK_QUEUES (the embedded worker of `make run`, the tests' real workers).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+ZHIBAO_QUEUES = ("default", "webhooks", "payouts", "email", "sweeps", "reports")
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ZHIBAO_QUEUES]
+CELERY_TASK_CREATE_MISSING_QUEUES = False
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.deliver_webhooks": {"queue": "webhooks"},
+    "integrations.tasks.send_due_webhooks": {"queue": "webhooks"},
+    "integrations.tasks.publish_daily_root": {"queue": "webhooks"},
+    # A publication's first webhook attempts; its e-mails go on to the e-mail queue from there.
+    "notices.tasks.dispatch": {"queue": "webhooks"},
+    "notices.tasks.email_notices": {"queue": "email"},
+    "claims.tasks.pay_out": {"queue": "payouts"},
+    "payments.tasks.send_payout": {"queue": "payouts"},
+    "payments.tasks.check_payout": {"queue": "payouts"},
+    "payments.tasks.check_due_payouts": {"queue": "payouts"},
+    "payments.tasks.retry_refused_payouts": {"queue": "payouts"},
+    "claims.tasks.process_deadlines": {"queue": "sweeps"},
+    "claims.tasks.fill_review_pool": {"queue": "sweeps"},
+    "claims.tasks.fill_review_pools": {"queue": "sweeps"},
+    "integrations.tasks.purge_idempotency_records": {"queue": "sweeps"},
+    # The long ones: minutes over a month's or a day's rows.
+    "payments.tasks.reconcile_payouts": {"queue": "reports"},
+    "reports.tasks.make_bordereaux": {"queue": "reports"},
+    "pricing.tasks.recompute_rates": {"queue": "reports"},
+    "audit.tasks.verify_audit_chain": {"queue": "reports"},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Every entry expires: a beat message still queued when the next one of its kind is due (its
+# workers were down or busy) is dropped instead of run late, so a backlog of minute sweeps never
+# piles up behind an outage. The daily and monthly jobs keep theirs for most of a day: their next
+# run is far off, and each makes what is missing, never twice.
+MINUTE, HOUR, DAY = 60, 3600, 86400
 CELERY_BEAT_SCHEDULE = {
-    "process-deadlines": {"task": "claims.tasks.process_deadlines", "schedule": 60.0},
+    "process-deadlines": {
+        "task": "claims.tasks.process_deadlines",
+        "schedule": 60.0,
+        "options": {"expires": MINUTE - 5},
+    },
     # R-ASSIGN-1: pool claims a fill skipped (locked at the time) or whose fill task was lost.
-    "fill-review-pools": {"task": "claims.tasks.fill_review_pools", "schedule": 60.0},
+    "fill-review-pools": {
+        "task": "claims.tasks.fill_review_pools",
+        "schedule": 60.0,
+        "options": {"expires": MINUTE - 5},
+    },
     # Webhook retries (and first attempts whose task was lost); the rows are the retry state.
-    "send-due-webhooks": {"task": "integrations.tasks.send_due_webhooks", "schedule": 60.0},
-    "purge-idempotency-records": {"task": "integrations.tasks.purge_idempotency_records", "schedule": 3600.0},
+    "send-due-webhooks": {
+        "task": "integrations.tasks.send_due_webhooks",
+        "schedule": 60.0,
+        "options": {"expires": MINUTE - 5},
+    },
+    "purge-idempotency-records": {
+        "task": "integrations.tasks.purge_idempotency_records",
+        "schedule": 3600.0,
+        "options": {"expires": HOUR - 60},
+    },
     # R-RATE-1: monthly repricing, 03:00 Shanghai on the 1st.
-    "recompute-rates": {"task": "pricing.tasks.recompute_rates", "schedule": crontab(minute=0, hour=3, day_of_month=1)},
+    "recompute-rates": {
+        "task": "pricing.tasks.recompute_rates",
+        "schedule": crontab(minute=0, hour=3, day_of_month=1),
+        "options": {"expires": DAY - HOUR},
+    },
     # R-PAY-6: unknown payout outcomes are queried, lost sends sent.
-    "check-payouts": {"task": "payments.tasks.check_due_payouts", "schedule": 60.0},
+    "check-payouts": {"task": "payments.tasks.check_due_payouts", "schedule": 60.0, "options": {"expires": MINUTE - 5}},
     # R-PAY-7: yesterday's bill, once Alipay has published it (from 09:00 Shanghai).
-    "reconcile-payouts": {"task": "payments.tasks.reconcile_payouts", "schedule": crontab(minute=30, hour=10)},
+    "reconcile-payouts": {
+        "task": "payments.tasks.reconcile_payouts",
+        "schedule": crontab(minute=30, hour=10),
+        "options": {"expires": DAY - HOUR},
+    },
     # R-BDX-1: the bordereaux of the month just closed, 04:00 Shanghai on the 1st.
-    "make-bordereaux": {"task": "reports.tasks.make_bordereaux", "schedule": crontab(minute=0, hour=4, day_of_month=1)},
+    "make-bordereaux": {
+        "task": "reports.tasks.make_bordereaux",
+        "schedule": crontab(minute=0, hour=4, day_of_month=1),
+        "options": {"expires": DAY - HOUR},
+    },
     # R-AUD-1: the root of the day just over (Shanghai), published; then every chain re-checked.
-    "publish-daily-root": {"task": "integrations.tasks.publish_daily_root", "schedule": crontab(minute=5, hour=0)},
-    "verify-audit-chain": {"task": "audit.tasks.verify_audit_chain", "schedule": crontab(minute=30, hour=0)},
+    "publish-daily-root": {
+        "task": "integrations.tasks.publish_daily_root",
+        "schedule": crontab(minute=5, hour=0),
+        "options": {"expires": DAY - HOUR},
+    },
+    "verify-audit-chain": {
+        "task": "audit.tasks.verify_audit_chain",
+        "schedule": crontab(minute=30, hour=0),
+        "options": {"expires": DAY - HOUR},
+    },
 }
 
 # R-PAY-6: the payment provider. With ALIPAY_* unset, the local stand-in of Alipay's gateway

@@ -34,3 +34,13 @@ if not CACHE_URL:  # noqa: F405
 
 # Assertions read the English source strings; tests of the Chinese default set zh-hans themselves.
 LANGUAGE_CODE = "en"
+
+# The test database is dropped by force at the end, so that a pooler's idle connections to it
+# (PgBouncer in CI) do not keep it (zhibao/db/postgresql).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "zhibao.db.postgresql"  # noqa: F405
+
+# The suite reads everything from the test database. The replica of CI's cluster is a real standby:
+# a test database cannot be made on it, and its rows are those the primary has committed, never a
+# test's rolled-back ones. tests/reliability/test_replica.py adds it back, on committed rows.
+ZHIBAO_TEST_REPLICA = DATABASES.pop("replica", None)  # noqa: F405
