@@ -48,18 +48,15 @@ class Evidence(Chained, models.Model):
 
 
 class ImageFingerprint(models.Model):
-    """One 8-bit band of an image's 64-bit perceptual hash. Two hashes within Hamming distance 6
-    share at least two of their eight bands, so candidates are found by index, then compared."""
+    """One of the two keys of an image's 64-bit perceptual hash (claims.evidence.photo_keys): a
+    32-bit half tagged with which half it is. Two hashes within Hamming distance 6 share a half
+    within distance 3, so a new image's candidates are the images under one of its probe keys."""
 
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="fingerprints")
-    band = models.PositiveSmallIntegerField()
-    value = models.PositiveSmallIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["band", "value"])]
+    key = models.BigIntegerField(db_index=True)
 
     def __str__(self):
-        return f"{self.evidence_id}:{self.band}={self.value}"
+        return f"{self.evidence_id}:{self.key:x}"
 
 
 class Decision(Chained, AppendOnlyModel):

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from audit.services import record_transition
@@ -64,21 +64,25 @@ def check_repeat_claims(claim: Claim, now: dt.datetime) -> ClaimFlag | None:
     )
 
 
+def duplicate_candidates(item: Evidence) -> "QuerySet[Evidence]":
+    """R-ABUSE-1: the stored images that may be within the duplicate distance of this one; their
+    number does not grow with the images stored (claims.evidence.photo_keys)."""
+    keys = ImageFingerprint.objects.filter(key__in=files.probe_keys(item.phash)).exclude(evidence=item)
+    return Evidence.objects.filter(pk__in=keys.values("evidence_id"))
+
+
 def check_duplicate_image(claim: Claim, item: Evidence, now: dt.datetime) -> None:
     """R-ABUSE-1: the same photo (perceptual hash within distance 6) on another buyer's claim."""
-    bands = files.bands(item.phash)
-    ImageFingerprint.objects.bulk_create(ImageFingerprint(evidence=item, band=b, value=v) for b, v in bands)
-    match = Q()
-    for band, value in bands:
-        match |= Q(band=band, value=value)
+    keys = files.photo_keys(item.phash)
+    ImageFingerprint.objects.bulk_create(ImageFingerprint(evidence=item, key=key) for key in keys)
     candidates = (
-        Evidence.objects.filter(pk__in=ImageFingerprint.objects.filter(match).values("evidence_id"))
+        duplicate_candidates(item)
         .exclude(claim__buyer_id=claim.buyer_id)
         .select_related("claim")
-        .order_by("uploaded_at")
+        .order_by("uploaded_at", "id")
     )
     for other in candidates:
-        if files.hamming(other.phash, item.phash) <= 6:
+        if files.hamming(other.phash, item.phash) <= files.DUPLICATE_DISTANCE:
             raise_flag(
                 claim,
                 Flag.DUPLICATE_EVIDENCE,

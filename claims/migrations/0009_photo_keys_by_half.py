@@ -1,0 +1,42 @@
+# R-ABUSE-1: images indexed by the two 32-bit halves of their perceptual hash instead of eight
+# 8-bit bands (claims.evidence.photo_keys), so a new photo's candidates do not grow with the
+# images stored. The old band rows are dropped and every stored image's keys written again.
+
+from django.db import migrations, models
+
+BATCH = 5000
+
+
+def backfill(apps, schema_editor):
+    from claims.evidence import photo_keys
+
+    Evidence = apps.get_model("claims", "Evidence")
+    ImageFingerprint = apps.get_model("claims", "ImageFingerprint")
+    rows = []
+    for pk, phash in Evidence.objects.exclude(phash="").order_by("pk").values_list("pk", "phash").iterator(BATCH):
+        rows += [ImageFingerprint(evidence_id=pk, key=key) for key in photo_keys(phash)]
+        if len(rows) >= BATCH:
+            ImageFingerprint.objects.bulk_create(rows)
+            rows = []
+    ImageFingerprint.objects.bulk_create(rows)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('claims', '0008_tracking_numbers_compared_normalised'),
+    ]
+
+    operations = [
+        migrations.RunSQL("DELETE FROM claims_imagefingerprint", migrations.RunSQL.noop),
+        migrations.RemoveIndex(model_name='imagefingerprint', name='claims_imag_band_98bb0b_idx'),
+        migrations.RemoveField(model_name='imagefingerprint', name='band'),
+        migrations.RemoveField(model_name='imagefingerprint', name='value'),
+        migrations.AddField(
+            model_name='imagefingerprint',
+            name='key',
+            field=models.BigIntegerField(db_index=True, default=0),
+            preserve_default=False,
+        ),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
+    ]
