@@ -2,7 +2,8 @@
 # 8-bit bands (claims.evidence.photo_keys), so a new photo's candidates do not grow with the
 # images stored. The old band rows are dropped and every stored image's keys written again.
 
-from django.db import migrations, models
+import claims.models.evidence
+from django.db import migrations
 
 BATCH = 5000
 
@@ -35,7 +36,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='imagefingerprint',
             name='key',
-            field=models.BigIntegerField(db_index=True, default=0),
+            field=claims.models.evidence.PhotoKeyField(db_index=True, default=0),
             preserve_default=False,
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),

@@ -67,7 +67,7 @@ def check_repeat_claims(claim: Claim, now: dt.datetime) -> ClaimFlag | None:
 def duplicate_candidates(item: Evidence) -> "QuerySet[Evidence]":
     """R-ABUSE-1: the stored images that may be within the duplicate distance of this one; their
     number does not grow with the images stored (claims.evidence.photo_keys)."""
-    keys = ImageFingerprint.objects.filter(key__in=files.probe_keys(item.phash)).exclude(evidence=item)
+    keys = ImageFingerprint.objects.filter(key__any_of=files.probe_keys(item.phash)).exclude(evidence=item)
     return Evidence.objects.filter(pk__in=keys.values("evidence_id"))
 
 
