@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import rollups, services
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=20)
@@ -13,3 +13,8 @@ def pay_out(claim_id):
 @shared_task(acks_late=True)
 def process_deadlines():
     return services.process_deadlines()
+
+
+@shared_task(acks_late=True)
+def refresh_figures():
+    return rollups.refresh_figures()

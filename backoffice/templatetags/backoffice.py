@@ -1,6 +1,6 @@
 from django import template
 
-from ..figures import shown
+from ..charts import shown
 
 register = template.Library()
 

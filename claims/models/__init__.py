@@ -4,6 +4,7 @@
 from ..feedback import ClaimNote, Rating
 from .claim import Claim, ClaimFlag, new_claim_id
 from .evidence import Decision, Evidence, ImageFingerprint, evidence_path
+from .figures import Dimension, FiguresDay, FiguresWatermark, MoneyDay
 from .records import Appeal, MerchantReport, NonPerformanceFinding, ReceiptDispute
 from .requests import Buyer, RefundRequest
 
@@ -23,4 +24,8 @@ __all__ = [
     "NonPerformanceFinding",
     "ClaimNote",
     "Rating",
+    "Dimension",
+    "FiguresDay",
+    "FiguresWatermark",
+    "MoneyDay",
 ]

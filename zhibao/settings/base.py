@@ -242,6 +242,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "process-deadlines": {"task": "claims.tasks.process_deadlines", "schedule": 60.0},
+    # R-KPI-1: the figures' daily rollups, rebuilt for the days that changed.
+    "refresh-figures": {"task": "claims.tasks.refresh_figures", "schedule": 60.0},
     # Webhook retries (and first attempts whose task was lost); the rows are the retry state.
     "send-due-webhooks": {"task": "integrations.tasks.send_due_webhooks", "schedule": 60.0},
     "purge-idempotency-records": {"task": "integrations.tasks.purge_idempotency_records", "schedule": 3600.0},
@@ -302,6 +304,8 @@ SPECTACULAR_SETTINGS = {
 # Requests per client (DRF rate syntax); one bulk call of 1000 orders counts once.
 ZHIBAO_API_RATE = env("ZHIBAO_API_RATE", "1200/min")
 ZHIBAO_WEBHOOK_TIMEOUT = env_int("ZHIBAO_WEBHOOK_TIMEOUT", 10)
+# R-KPI-1: the figures page rebuilds the rollups itself when the sweeper has not for this long.
+FIGURES_FRESH_SECONDS = env_int("FIGURES_FRESH_SECONDS", 60)
 
 LOGGING = {
     "version": 1,
