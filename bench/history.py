@@ -66,9 +66,17 @@ HISTORY = [
     """,
     """
     INSERT INTO claims_imagefingerprint (evidence_id, key)
-    SELECT e.id, k.key FROM claims_evidence e, LATERAL (VALUES
-        (('x' || substr(e.phash, 9, 8))::bit(32)::bigint),
-        ((1::bigint << 32) | ('x' || substr(e.phash, 1, 8))::bit(32)::bigint)) k(key)
+    SELECT e.id, k.key FROM claims_evidence e,
+        LATERAL (SELECT ('x' || substr(e.phash, 9, 8))::bit(32)::bigint AS h0,
+                        ('x' || substr(e.phash, 1, 8))::bit(32)::bigint AS h1,
+                        ('x' || substr(e.phash, 13, 4))::bit(16)::bigint AS q00,
+                        ('x' || substr(e.phash, 9, 4))::bit(16)::bigint AS q01,
+                        ('x' || substr(e.phash, 5, 4))::bit(16)::bigint AS q10,
+                        ('x' || substr(e.phash, 1, 4))::bit(16)::bigint AS q11) p,
+        -- claims.evidence.photo_keys: the two halves, then the pairings of a quarter of each.
+        LATERAL (VALUES (p.h0), ((1::bigint << 32) | p.h1),
+            ((2::bigint << 32) | (p.q00 << 16) | p.q10), ((3::bigint << 32) | (p.q00 << 16) | p.q11),
+            ((4::bigint << 32) | (p.q01 << 16) | p.q10), ((5::bigint << 32) | (p.q01 << 16) | p.q11)) k(key)
     """,
     """
     INSERT INTO ledger_entry (kind, amount, points, shop_id, insurer_id, plan_id, policy_id, payee, created_at, memo)

@@ -1,6 +1,7 @@
-# R-ABUSE-1: images indexed by the two 32-bit halves of their perceptual hash instead of eight
-# 8-bit bands (claims.evidence.photo_keys), so a new photo's candidates do not grow with the
-# images stored. The old band rows are dropped and every stored image's keys written again.
+# R-ABUSE-1: images indexed by six 32-bit keys of their perceptual hash (its halves and pairings
+# of its quarters, claims.evidence.photo_keys) instead of eight 8-bit bands, so a new photo's
+# candidates do not grow with the images stored. The old band rows are dropped and every stored
+# image's keys written again.
 
 import claims.models.evidence
 from django.db import migrations
