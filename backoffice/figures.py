@@ -1,7 +1,8 @@
 """Service figures (R-KPI-1): charts drawn on the server as inline SVG, and each figure as CSV.
 
-The numbers come from claims.figures.service_figures over querysets scoped to the viewer, so an
-insurer's staff see their insurer's figures only."""
+The numbers come from the daily rollups (claims.figures.rolled_figures, claims.rollups) over
+querysets scoped to the viewer, so an insurer's staff see their insurer's figures only, and the
+page costs a few rows per day of the period whatever the number of claims."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -9,24 +10,24 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalogue.models import Insurer, Plan
-from claims.figures import lowest_rated, service_figures
-from claims.models import Claim
+from claims.figures import daily_series, lowest_rated, rolled_figures
+from claims.models import Claim, Dimension, FiguresDay, MoneyDay
+from claims.rollups import refresh_if_stale
 from kernel import replica
 from kernel.csv import csv_response
 from kernel.money import to_fen
 from kernel.timeutil import shanghai_date, shanghai_midnight
-from ledger.models import Entry
 from merchants.models import Shop
 
+from .charts import bar_chart, line_chart
 from .display import reason_label
 from .scoping import actor_for
 
@@ -62,25 +63,36 @@ class Figure:
     chart: str = ""
 
 
+@dataclass
+class Scope:
+    """What the viewer may see, filtered as the form asks: the rollups, the money, the claims."""
+
+    rollups: object
+    money: object
+    claims: object
+
+    def only(self, **ids):
+        return Scope(self.rollups.filter(**ids), self.money.filter(**ids), self.claims.filter(**ids))
+
+
 def dashboard(request):
     if not request.user.has_perm("backoffice.view_figures"):
         raise PermissionDenied
     actor = actor_for(request)
-    claims = Claim.objects.for_actor(actor)
-    entries = Entry.objects.for_actor(actor)
-    insurers = Insurer.objects.filter(Q(pk__in=claims.values("insurer_id")) | Q(pk__in=entries.values("insurer_id")))
+    refresh_if_stale()
+    scope = Scope(
+        FiguresDay.objects.for_actor(actor), MoneyDay.objects.for_actor(actor), Claim.objects.for_actor(actor)
+    )
+    insurers = Insurer.objects.filter(pk__in=scope.rollups.filter(dimension=Dimension.PLAN).values("insurer_id"))
     form = FiguresForm(request.GET, insurers=insurers)
     figures = []
     if form.is_valid():
         data = form.cleaned_data
         for name in ("plan", "insurer"):
             if data[name]:
-                claims = claims.filter(**{name: data[name]})
-                entries = entries.filter(**{name: data[name]})
-        start = shanghai_midnight(data["start"])
-        end = shanghai_midnight(data["end"] + dt.timedelta(days=1))
+                scope = scope.only(**{f"{name}_id": data[name].pk})
         with replica.reads():  # many rows read, none written: the replica's work when there is one
-            figures = build(start, end, data["group"] or "plan", claims, entries)
+            figures = build(data["start"], data["end"], data["group"] or "plan", scope)
         wanted = request.GET.get("export")
         if wanted:
             figure = next((f for f in figures if f.key == wanted), None)
@@ -97,10 +109,60 @@ def dashboard(request):
     return TemplateResponse(request, "backoffice/figures.html", context)
 
 
-def build(start, end, group, claims, entries):
-    figures = _claim_figures(start, end, group, claims, entries)
-    figures += _satisfaction(start, end, group, claims, figures[0].rows)
+def build(first_day, last_day, group, scope):
+    start = shanghai_midnight(first_day)
+    end = shanghai_midnight(last_day + dt.timedelta(days=1))
+    figures = _claim_figures(first_day, last_day, group, scope)
+    figures += _satisfaction(start, end, group, scope.claims, figures[0].rows)
+    figures.append(_trends(first_day, last_day, scope))
     return figures
+
+
+def _trends(first_day, last_day, scope):
+    """issue 15: the period day by day, as charts and as the table beside them (and its CSV)."""
+    series = daily_series(first_day, last_day, rollups=scope.rollups, undecided=scope.claims)
+    rows = [{**day, "label": day["id"].isoformat()} for day in series]
+    figure = Figure(
+        "daily",
+        _("Day by day: claims opened on each day and what became of them"),
+        [
+            (_("opened"), "claims_opened", "count"),
+            (_("decided"), "claims_decided", "count"),
+            (_("at risk"), "at_risk", "count"),
+            (_("within SLA"), "sla_compliance", "share"),
+            (_("decision p50 h"), "decision_hours_p50", "hours"),
+            (_("decision p90 h"), "decision_hours_p90", "hours"),
+        ],
+        rows,
+    )
+    span = {"span": f"{first_day} – {last_day}"}
+    counts, share, hours = figure.columns[:3], figure.columns[3:4], figure.columns[4:]
+    charts = [
+        (
+            _("Claims opened, decided and at risk per day"),
+            _("Claims opened each day of %(span)s, how many were decided, how many reached 80 %% of their SLA.") % span,
+            counts,
+            None,
+        ),
+        (
+            _("SLA compliance per day"),
+            _("Share of each day's claims decided within the review SLA, %(span)s; a gap: nothing to judge.") % span,
+            share,
+            1,
+        ),
+        (
+            _("Time to decision per day (hours), median and 90th percentile"),
+            _("Median and 90th percentile hours from opening to decision of each day's claims, %(span)s.") % span,
+            hours,
+            None,
+        ),
+    ]
+    figure.chart = format_html_join(
+        "",
+        "{}",
+        ((line_chart(title, desc, rows, columns, fixed_top=top),) for title, desc, columns, top in charts),
+    )
+    return figure
 
 
 def _satisfaction(start, end, group, claims, chosen):
@@ -143,9 +205,22 @@ def _satisfaction(start, end, group, claims, chosen):
     return [per_group, lowest_figure]
 
 
-def _claim_figures(start, end, group, claims, entries):
-    rows = {g: service_figures(start, end, group=g, claims=claims, entries=entries) for g in {group, "plan", "shop"}}
-    by_reason = service_figures(start, end, group="reason", claims=claims, entries=entries)
+def _claim_figures(first_day, last_day, group, scope):
+    def figures_per(per, percentiles=False):
+        return rolled_figures(
+            first_day,
+            last_day,
+            group=per,
+            rollups=scope.rollups,
+            money=scope.money,
+            undecided=scope.claims,
+            percentiles=percentiles,
+        )
+
+    # Only the chosen grouping shows percentiles; the others are read for their counts and money.
+    rows = {g: figures_per(g) for g in {"plan", "shop"} - {group}}
+    rows[group] = figures_per(group, percentiles=True)
+    by_reason = figures_per("reason")
     names = _names(group, rows[group])
     names.update(_names("shop", rows["shop"]))
     names.update(_names("plan", rows["plan"]))
@@ -250,89 +325,6 @@ def _names(group, rows):
     else:
         found = {s.pk: f"{s.name} ({s.shop_id})" for s in Shop.objects.filter(pk__in=ids)}
     return {(group, i): found.get(i, str(i)) for i in ids}
-
-
-def shown(value, kind):
-    """A figure as people read it: shares in per cent, hours with one decimal, money in yuan."""
-    if value is None:
-        return "—"
-    if kind == "share":
-        return f"{value * 100:.1f}%"
-    if kind == "hours":
-        return f"{value:.1f}"
-    if kind == "money":
-        return f"¥{to_fen(value)}"
-    if kind == "rating":
-        return f"{value:.2f}"
-    return str(value)
-
-
-LABEL_WIDTH, PLOT_WIDTH, VALUE_WIDTH, BAR_HEIGHT, GAP = 220, 460, 80, 14, 10
-BAR_CLASSES = ("zb-bar", "zb-bar-2", "zb-bar-3")
-
-
-def bar_chart(title, rows, columns):
-    """Horizontal bars, one group per row and one bar per column, drawn as inline SVG."""
-    if not rows:
-        return ""
-    kinds = {kind for _h, _k, kind in columns}
-    fixed = {frozenset({"share"}): 1, frozenset({"rating"}): 5}.get(frozenset(kinds))
-    top = fixed or max((float(r[key] or 0) for r in rows for _h, key, _kind in columns), default=0) or 1
-    group_height = BAR_HEIGHT * len(columns) + GAP
-    height = group_height * len(rows) + GAP
-    width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
-    bars = []
-    for i, row in enumerate(rows):
-        y0 = GAP + i * group_height
-        bars.append(
-            format_html(
-                '<text x="{}" y="{}" text-anchor="end">{}</text>',
-                LABEL_WIDTH - 8,
-                y0 + BAR_HEIGHT * len(columns) / 2 + 4,
-                row["label"][:28],
-            )
-        )
-        for j, (header, key, kind) in enumerate(columns):
-            value = row[key]
-            length = 0 if value is None else max(1, round(float(value) / top * PLOT_WIDTH))
-            y = y0 + j * BAR_HEIGHT
-            bars.append(
-                format_html(
-                    '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}: {}</title></rect>'
-                    '<text x="{}" y="{}">{}</text>',
-                    BAR_CLASSES[j % len(BAR_CLASSES)],
-                    LABEL_WIDTH,
-                    y,
-                    length,
-                    BAR_HEIGHT - 2,
-                    header,
-                    shown(value, kind),
-                    LABEL_WIDTH + length + 4,
-                    y + BAR_HEIGHT - 3,
-                    shown(value, kind),
-                )
-            )
-    legend = format_html_join(
-        "",
-        '<span class="zb-swatch {}"></span>{}',
-        ((BAR_CLASSES[j % len(BAR_CLASSES)], header) for j, (header, _k, _kind) in enumerate(columns)),
-    )
-    return format_html(
-        '<svg class="zb-chart" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}">'
-        '<title>{}</title><line class="zb-axis" x1="{}" y1="0" x2="{}" y2="{}"></line>{}</svg>'
-        '<p class="help zb-legend">{}</p>',
-        title,
-        width,
-        height,
-        width,
-        height,
-        title,
-        LABEL_WIDTH,
-        LABEL_WIDTH,
-        height,
-        format_html_join("", "{}", ((b,) for b in bars)),
-        legend,
-    )
 
 
 def export(figure, data):

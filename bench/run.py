@@ -20,7 +20,7 @@ from django.utils import timezone  # noqa: E402
 
 from zhibao.celery import app as celery_app  # noqa: E402
 
-from . import bordereaux, ingest, load, pack, payouts, scale  # noqa: E402
+from . import bordereaux, history, ingest, load, pack, payouts, scale  # noqa: E402
 from . import world as bench_world  # noqa: E402
 from .servers import CeleryWorker, Gunicorn, Receiver, pooled_env  # noqa: E402
 
@@ -34,6 +34,8 @@ TARGETS = {
     "bordereaux_rss_mib": ("<=", 200),
     "pack_rss_mib": ("<=", pack.TARGET_MIB),
     "payout_ratio": (">=", payouts.TARGET),
+    "photo_scale": ("<=", 1.5),
+    "figures_scale": ("<=", 1.5),
 }
 
 
@@ -46,11 +48,22 @@ def main():
     parser.add_argument("--renders", type=int, default=9, help="renders of each page at each size")
     parser.add_argument("--bordereau-claims", type=int, default=1_000_000, help="claims in the bordereaux' month")
     parser.add_argument("--payouts", type=int, default=200, help="claims paid through the payout service")
-    parser.add_argument("--only", default="", help="comma-separated phases: ingest,api,scale,bordereaux,pack,payouts")
+    parser.add_argument("--history-claims", type=int, default=1_000_000, help="claims and photos at the large size")
+    parser.add_argument(
+        "--only", default="", help="comma-separated phases: ingest,api,scale,history,bordereaux,pack,payouts"
+    )
     args = parser.parse_args()
     # Each ingest round sends whole calls of 1000.
     args.orders -= args.orders % (args.rounds * ingest.BATCH)
-    phases = set(filter(None, args.only.split(","))) or {"ingest", "api", "scale", "bordereaux", "pack", "payouts"}
+    phases = set(filter(None, args.only.split(","))) or {
+        "ingest",
+        "api",
+        "scale",
+        "history",
+        "bordereaux",
+        "pack",
+        "payouts",
+    }
     started = time.perf_counter()
     logs = Path(tempfile.mkdtemp(prefix="zhibao-bench-"))
     results, rows = {}, []
@@ -61,6 +74,8 @@ def main():
         attempt("servers", rows, results, run_loads, phases, args, logs, rows, results)
     if "scale" in phases:
         attempt("scale", rows, results, run_scale, args.claims, args.renders, rows)
+    if "history" in phases:
+        attempt("history", rows, results, run_history, args.history_claims, args.renders, rows)
     if "bordereaux" in phases:
         attempt("bordereaux", rows, results, run_bordereaux, args.bordereau_claims, rows)
     if "pack" in phases:
@@ -157,9 +172,27 @@ def run_scale(claims, rounds, rows):
         # Nothing consumes the tasks the timers queue there: keep them off the worker's queue.
         sizes.append(scale.Size(count, f"{base}/bench_scale_{index}", f"{broker}/{index + 1}"))
     try:
-        generated = [size.ready() for size in sizes]
+        generated = [size.ready()[0] for size in sizes]
         rows.append(("scale: claims generated in SQL", f"{claims:,}", f"{generated[1]:.0f} s; 200 shops, 5 % open"))
         return scale.compare(*sizes, rounds, rows)
+    finally:
+        for size in sizes:
+            size.stop()
+
+
+def run_history(claims, rounds, rows):
+    """photo_scale and figures_scale (bench/history.py), in two databases of their own."""
+    base, broker = os.environ["DATABASE_URL"].rsplit("/", 1)[0], os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0]
+    sizes = []
+    for index, count in enumerate((SMALL_CLAIMS, claims)):
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE bench_history_{index}")
+        sizes.append(scale.Size(count, f"{base}/bench_history_{index}", f"{broker}/{index + 3}", "bench.history"))
+    try:
+        (_small, _small_rolled), (generated, rolled) = (size.ready() for size in sizes)
+        rows.append(("history: claims and photos generated in SQL", f"{claims:,}", f"{generated:.0f} s"))
+        rows.append(("history: figures' rollups built from nothing", f"{rolled:.0f} s", f"{claims:,} claims"))
+        return history.compare(*sizes, rounds, rows)
     finally:
         for size in sizes:
             size.stop()

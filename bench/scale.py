@@ -178,15 +178,28 @@ def analyze():
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 
-def render(client, url):
-    """Seconds of one render, and its queries."""
+def timed(call):
+    """Seconds of one call, and its queries."""
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        response = client.get(url)
+        result = call()
         seconds = time.perf_counter() - started
+    return seconds, len(queries), result
+
+
+def _get(client, url):
+    response = client.get(url)
+    if response.streaming:  # a CSV is written as it is read: read it all
+        b"".join(response.streaming_content)
+    return response
+
+
+def render(client, url):
+    """Seconds of one render (a streamed body read to its end), and its queries."""
+    seconds, queries, response = timed(partial(_get, client, url))
     if response.status_code != 200:
         raise RuntimeError(f"GET {url}: {response.status_code}")
-    return seconds, len(queries)
+    return seconds, queries
 
 
 class Deadlines:
@@ -207,20 +220,25 @@ class Deadlines:
         return seconds, 0
 
 
-def serve(claims):
-    """Build this database's world with `claims` idle claims, then answer run.py's commands on
-    stdin one line at a time: a page name (one render) or `deadlines` (one round)."""
-    call_command("migrate", verbosity=0)
-    now = timezone.now().replace(microsecond=0)
+def build_world(now):
+    """The bench's world, and the ids generate() writes its claims with."""
     people = bench_world.build(now)
     enrolments = list(Enrolment.objects.order_by("shop__shop_id").values_list("pk", "shop_id", "insurer_id"))
-    world = {
+    return people, {
         "now": now,
         "plan": Plan.objects.get(code=bench_world.PLAN).pk,
         "insurer": enrolments[0][2],
         "enrolments": [e[0] for e in enrolments],
         "shops": [e[1] for e in enrolments],
     }
+
+
+def serve(claims):
+    """Build this database's world with `claims` idle claims, then answer run.py's commands on
+    stdin one line at a time: a page name (one render) or `deadlines` (one round)."""
+    call_command("migrate", verbosity=0)
+    now = timezone.now().replace(microsecond=0)
+    people, world = build_world(now)
     started = time.perf_counter()
     generate(world, 1, claims + 1)
     with connection.cursor() as cursor:
@@ -244,11 +262,11 @@ def serve(claims):
 class Size:
     """One database of claims, served by its own process (run.py's side)."""
 
-    def __init__(self, claims, database_url, broker_url):
+    def __init__(self, claims, database_url, broker_url, module="bench.scale"):
         env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url}
         self.claims = claims
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.scale", str(claims)],
+            [sys.executable, "-m", module, str(claims)],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -259,7 +277,7 @@ class Size:
         words = self.proc.stdout.readline().split()
         if not words or words[0] != "ready":
             raise RuntimeError(f"The {self.claims}-claim database did not get ready")
-        return float(words[1])
+        return [float(word) for word in words[1:]]
 
     def run(self, action):
         self.proc.stdin.write(action + "\n")

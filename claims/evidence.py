@@ -3,6 +3,7 @@
 The same checks serve the API and the portal: a file is what its bytes say, not its name."""
 
 import hashlib
+import itertools
 import logging
 import struct
 import unicodedata
@@ -174,10 +175,55 @@ def sees_originals(actor: Actor) -> bool:
     return actor.role in INSURER_ROLES or actor.role == Role.SERVICE_STAFF
 
 
-def bands(phash_hex: str) -> list[tuple[int, int]]:
-    """The eight 8-bit bands of a 64-bit hash, for the fingerprint index."""
+# R-ABUSE-1: every key is 32 bits of the 64-bit perceptual hash, tagged with which 32 bits.
+# Two hashes within Hamming distance 6 differ in a and b bits of their two halves, a + b <= 6:
+# - min(a, b) <= 2: that half is one of the 2 × 529 words within 2 bits of the new image's half;
+# - otherwise a = b = 3, and each half has a 16-bit quarter within 1 bit (3 = 1 + 2 or 0 + 3), so
+#   some pairing of a quarter of each half is one of the 4 × 17 × 17 words within (1, 1) bits.
+# A stored image has 6 keys (2 halves, 4 pairings); a new one probes 2,214. A probe meets a
+# stranger's key with odds 2**-32: about 2,214 × N / 2**32 unrelated candidates (0.5 at a
+# million stored images, 52 at a hundred million), against the N / 32 of any one shared 8-bit band.
+DUPLICATE_DISTANCE = 6
+_HALF, _QUARTER = (1 << 32) - 1, (1 << 16) - 1
+_PAIRINGS = [(2 + 2 * i + j, i, j) for i in (0, 1) for j in (0, 1)]
+
+
+def _masks(bits: int, radius: int) -> list[int]:
+    return [
+        sum(1 << b for b in chosen)
+        for size in range(radius + 1)
+        for chosen in itertools.combinations(range(bits), size)
+    ]
+
+
+_HALF_MASKS, _QUARTER_MASKS = _masks(32, 2), _masks(16, 1)
+
+
+def _split(phash_hex: str) -> tuple[list[int], list[list[int]]]:
     value = int(phash_hex, 16)
-    return [(band, (value >> (8 * band)) & 0xFF) for band in range(8)]
+    halves = [(value >> (32 * h)) & _HALF for h in (0, 1)]
+    return halves, [[(half >> (16 * q)) & _QUARTER for q in (0, 1)] for half in halves]
+
+
+def photo_keys(phash_hex: str) -> list[int]:
+    """The six keys an image is stored under: its two halves, and a quarter of each paired."""
+    halves, quarters = _split(phash_hex)
+    return [(h << 32) | halves[h] for h in (0, 1)] + [
+        (tag << 32) | (quarters[0][i] << 16) | quarters[1][j] for tag, i, j in _PAIRINGS
+    ]
+
+
+def probe_keys(phash_hex: str) -> list[int]:
+    """Every key a stored image within DUPLICATE_DISTANCE of this hash has one of."""
+    halves, quarters = _split(phash_hex)
+    probes = [(h << 32) | (halves[h] ^ mask) for h in (0, 1) for mask in _HALF_MASKS]
+    for tag, i, j in _PAIRINGS:
+        probes += [
+            (tag << 32) | ((quarters[0][i] ^ m0) << 16) | (quarters[1][j] ^ m1)
+            for m0 in _QUARTER_MASKS
+            for m1 in _QUARTER_MASKS
+        ]
+    return probes
 
 
 def hamming(a_hex: str, b_hex: str) -> int:

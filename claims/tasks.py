@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import rollups, services
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=20)
@@ -23,3 +23,8 @@ def fill_review_pool(insurer_id):
 @shared_task(acks_late=True)
 def fill_review_pools():
     return services.fill_pools()
+
+
+@shared_task(acks_late=True)
+def refresh_figures():
+    return rollups.refresh_figures()

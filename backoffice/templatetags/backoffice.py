@@ -2,7 +2,7 @@ from django import template
 
 from claims.choices import ClaimStatus, transition_reason
 
-from ..figures import shown
+from ..charts import shown
 
 register = template.Library()
 register.filter("transition_reason", transition_reason)

@@ -6,6 +6,7 @@ from .assignment import Assignment, ReviewerProfile
 from .authority import ApprovalStep, AuthorityLimit, PendingDecision
 from .claim import Claim, ClaimFlag, new_claim_id
 from .evidence import Decision, Evidence, ImageFingerprint, evidence_path
+from .figures import Dimension, FiguresDay, FiguresWatermark, MoneyDay
 from .records import Appeal, MerchantReport, NonPerformanceFinding, ReceiptDispute
 from .requests import Buyer, RefundRequest
 
@@ -30,4 +31,8 @@ __all__ = [
     "AuthorityLimit",
     "PendingDecision",
     "ApprovalStep",
+    "Dimension",
+    "FiguresDay",
+    "FiguresWatermark",
+    "MoneyDay",
 ]

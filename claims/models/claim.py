@@ -124,6 +124,10 @@ class Claim(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["return_due_at"], condition=models.Q(status="awaiting_return"), name="claim_return_due"
             ),
+            # R-KPI-1: the figures count undecided claims past their SLA live; they are few.
+            models.Index(
+                fields=["opened_at"], condition=models.Q(decided_at__isnull=True), name="claim_undecided_opened"
+            ),
             models.Index(
                 fields=["receipt_due_at"], condition=models.Q(status="awaiting_receipt"), name="claim_receipt_due"
             ),

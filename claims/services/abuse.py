@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from audit.services import record_transition
@@ -20,8 +20,6 @@ from ..models import Buyer, Claim, ClaimFlag, Evidence, ImageFingerprint, Mercha
 from ..workflow import TRANSITIONS
 from .actions import now_or, require_text
 from .notices import notify
-
-DUPLICATE_DISTANCE = 6  # R-ABUSE-1: perceptual hashes this close are the same photo
 
 
 def raise_flag(
@@ -67,21 +65,25 @@ def check_repeat_claims(claim: Claim, now: dt.datetime) -> ClaimFlag | None:
     )
 
 
+def duplicate_candidates(item: Evidence) -> "QuerySet[Evidence]":
+    """R-ABUSE-1: the stored images that may be within the duplicate distance of this one; their
+    number does not grow with the images stored (claims.evidence.photo_keys)."""
+    keys = ImageFingerprint.objects.filter(key__any_of=files.probe_keys(item.phash)).exclude(evidence=item)
+    return Evidence.objects.filter(pk__in=keys.values("evidence_id"))
+
+
 def check_duplicate_image(claim: Claim, item: Evidence, now: dt.datetime) -> None:
     """R-ABUSE-1: the same photo (perceptual hash within distance 6) on another buyer's claim."""
-    bands = files.bands(item.phash)
-    ImageFingerprint.objects.bulk_create(ImageFingerprint(evidence=item, band=b, value=v) for b, v in bands)
-    match = Q()
-    for band, value in bands:
-        match |= Q(band=band, value=value)
+    keys = files.photo_keys(item.phash)
+    ImageFingerprint.objects.bulk_create(ImageFingerprint(evidence=item, key=key) for key in keys)
     candidates = (
-        Evidence.objects.filter(pk__in=ImageFingerprint.objects.filter(match).values("evidence_id"))
+        duplicate_candidates(item)
         .exclude(claim__buyer_id=claim.buyer_id)
         .select_related("claim")
-        .order_by("uploaded_at")
+        .order_by("uploaded_at", "id")
     )
     for other in candidates:
-        if files.hamming(other.phash, item.phash) <= DUPLICATE_DISTANCE:
+        if files.hamming(other.phash, item.phash) <= files.DUPLICATE_DISTANCE:
             raise_flag(
                 claim,
                 Flag.DUPLICATE_EVIDENCE,
@@ -112,7 +114,7 @@ def matching_photos(claim: Claim, actor: Actor) -> list[Match]:
     matches = []
     for photo in claim.evidence.exclude(phash=""):
         closest = min(theirs, key=lambda other: files.hamming(photo.phash, other.phash), default=None)
-        if closest is not None and files.hamming(photo.phash, closest.phash) <= DUPLICATE_DISTANCE:
+        if closest is not None and files.hamming(photo.phash, closest.phash) <= files.DUPLICATE_DISTANCE:
             matches.append(Match(photo, closest, files.hamming(photo.phash, closest.phash)))
     return matches
 

@@ -293,6 +293,7 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.process_deadlines": {"queue": "sweeps"},
     "claims.tasks.fill_review_pool": {"queue": "sweeps"},
     "claims.tasks.fill_review_pools": {"queue": "sweeps"},
+    "claims.tasks.refresh_figures": {"queue": "reports"},
     "integrations.tasks.purge_idempotency_records": {"queue": "sweeps"},
     # The long ones: minutes over a month's or a day's rows.
     "payments.tasks.reconcile_payouts": {"queue": "reports"},
@@ -315,6 +316,12 @@ CELERY_BEAT_SCHEDULE = {
     # R-ASSIGN-1: pool claims a fill skipped (locked at the time) or whose fill task was lost.
     "fill-review-pools": {
         "task": "claims.tasks.fill_review_pools",
+        "schedule": 60.0,
+        "options": {"expires": MINUTE - 5},
+    },
+    # R-KPI-1: the figures' daily rollups, rebuilt for the days that changed.
+    "refresh-figures": {
+        "task": "claims.tasks.refresh_figures",
         "schedule": 60.0,
         "options": {"expires": MINUTE - 5},
     },
@@ -406,6 +413,8 @@ SPECTACULAR_SETTINGS = {
 # Requests per client (DRF rate syntax); one bulk call of 1000 orders counts once.
 ZHIBAO_API_RATE = env("ZHIBAO_API_RATE", "1200/min")
 ZHIBAO_WEBHOOK_TIMEOUT = env_int("ZHIBAO_WEBHOOK_TIMEOUT", 10)
+# R-KPI-1: the figures page rebuilds the rollups itself when the sweeper has not for this long.
+FIGURES_FRESH_SECONDS = env_int("FIGURES_FRESH_SECONDS", 60)
 
 LOGGING = {
     "version": 1,
