@@ -142,6 +142,11 @@ class ShopDetailsForm(forms.ModelForm):
         # R-ENR-3: cover needs both; the portal never lets a merchant blank them out.
         for name in ("return_address", "payout_account"):
             self.fields[name].required = True
+        # A form sent without the language keeps the shop's (it has a default, never blank).
+        self.fields["language"].required = False
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or self.instance.language
 
 
 RATING_LABELS = {

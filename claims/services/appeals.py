@@ -35,7 +35,7 @@ def appeal(claim: Claim, actor: Actor, *, reason: str, now: dt.datetime | None =
         if Claim.objects.filter(sub_order_id=claim.sub_order_id).open().exclude(pk=claim.pk).exists():
             raise Conflict(_("Another claim on this sub-order is open."), code="claim_open", rule="R-POL-5")
         Appeal.objects.create(claim=claim, reason=reason, filed_at=now, from_status=claim.status)
-        move(claim, "appeal", actor, at=now, reason=reason)
+        move(claim, "appeal", actor, at=now, reason=reason, told=True)
         notify(
             claim,
             "claim.appealed",
@@ -66,7 +66,7 @@ def resolve_appeal(
         if claim.status != S.UNDER_APPEAL or record is None:
             raise transition_refused(claim, "resolve_appeal", claim.status)
         if outcome == AppealOutcome.UPHOLD:
-            move(claim, "uphold_appeal", actor, at=now, reason=note, back_to=record.from_status)
+            move(claim, "uphold_appeal", actor, at=now, reason=note, back_to=record.from_status, told=True)
         else:
             _change_decision(claim, record, actor, now, note, approved_amount, problem_code)
         Appeal.objects.filter(pk=record.pk).update(outcome=outcome, resolution_note=note, resolved_at=now)
@@ -79,7 +79,7 @@ def resolve_appeal(
             at=now,
         )
         if claim.status == S.REFUND_DUE:
-            refund_due_notice(claim, now)
+            refund_due_notice(claim, now, stored=False)
         return claim
 
 
@@ -111,7 +111,7 @@ def _change_decision(
     # An automatic decision's `unassessed` may stand; a new code must be the plan's (R-PLAN-1).
     check_problem_code(claim, code, automatic=code == UNASSESSED and not problem_code)
     back_to = claim._after_approval() if record.from_status == S.REJECTED else record.from_status
-    move(claim, "change_decision", actor, at=now, reason=note, approved_amount=amount, back_to=back_to)
+    move(claim, "change_decision", actor, at=now, reason=note, approved_amount=amount, back_to=back_to, told=True)
     decided = Outcome.APPROVE if amount == claim.requested_amount else Outcome.PARTIALLY_APPROVE
     record_decision(claim, decided, actor, now, problem_code=code, amount=amount, reason=note, on_appeal=True)
     if claim.kind == Kind.RETURN_REFUND and record.from_status == S.REJECTED:

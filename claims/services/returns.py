@@ -61,7 +61,7 @@ def record_return_shipment(
 def time_out_return(claim: Claim, actor: Actor, *, now: dt.datetime | None = None) -> Claim:
     """R-RET-2: no tracking number in time → closed, nothing paid."""
     with acting(claim, actor, "timeout", now) as (claim, now):
-        move(claim, "return_timeout", actor, at=now, reason=_("No return tracking number in time"))
+        move(claim, "return_timeout", actor, at=now, reason=_("No return tracking number in time"), told=True)
         notify(claim, "claim.closed", _("Claim %s closed: no return tracking number in time.") % claim.claim_id, at=now)
         return claim
 
@@ -79,7 +79,7 @@ def confirm_receipt(claim: Claim, actor: Actor, *, now: dt.datetime | None = Non
     """R-RET-3 (or R-RET-5 when the timer confirms): the refund is now due."""
     with acting(claim, actor, "confirm_receipt", now) as (claim, now):
         reason = _("Confirmed automatically (R-RET-5)") if actor.role == Role.TIMER else ""
-        move(claim, "confirm_receipt", actor, at=now, reason=reason)
+        move(claim, "confirm_receipt", actor, at=now, reason=reason, told=True)
         refund_due_notice(claim, now)
         return claim
 
@@ -104,7 +104,7 @@ def reject_receipt(claim: Claim, actor: Actor, *, reason_code: str, note: str, n
                 code="evidence_missing",
                 rule="R-RET-3",
             )
-        move(claim, "reject_receipt", actor, at=now, reason=f"{reason_code}: {note}")
+        move(claim, "reject_receipt", actor, at=now, reason=f"{reason_code}: {note}", told=True)
         ReceiptDispute.objects.create(claim=claim, reason_code=reason_code, note=note, filed_at=now)
         notify(
             claim,
@@ -147,7 +147,7 @@ def resolve_receipt_dispute(
         raise RuleViolation(_("Uphold or overturn."), code="invalid_outcome", fields={"outcome": [outcome]})
     with acting(claim, actor, "resolve_dispute", now) as (claim, now):
         name = "uphold_receipt_rejection" if outcome == DisputeOutcome.UPHOLD else "overturn_receipt_rejection"
-        move(claim, name, actor, at=now, reason=note)
+        move(claim, name, actor, at=now, reason=note, told=True)
         ReceiptDispute.objects.filter(claim=claim).update(outcome=outcome, resolution_note=note, resolved_at=now)
         if outcome == DisputeOutcome.OVERTURN:
             record_non_performance(claim, FindingKind.RECEIPT_OVERTURNED, note, actor, now)
