@@ -1,6 +1,7 @@
 """Portal forms parse what the merchant typed; the services decide (style guide, practice 5)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -169,4 +170,18 @@ class RatingForm(forms.Form):
     )
     comment = forms.CharField(
         label=_("Comment (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class InviteColleagueForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    language = forms.ChoiceField(label=_("Language of the invitation"), choices=settings.LANGUAGES)
+
+
+class JoinForm(forms.Form):
+    """The sign-up link's form; accounts.invitations.accept checks the passwords."""
+
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
