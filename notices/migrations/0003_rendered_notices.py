@@ -15,6 +15,8 @@ def fold_status_changes(apps, schema_editor):
     Notice.objects.filter(event_type="claim.status_changed", read_at__isnull=True).filter(Exists(twin)).update(
         read_at=models.F("created_at")
     )
+    # Policies issued are no longer notices (one per sub-order): the old ones are not news.
+    Notice.objects.filter(event_type="policy.issued", read_at__isnull=True).update(read_at=models.F("created_at"))
 
 
 class Migration(migrations.Migration):
