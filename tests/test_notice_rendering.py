@@ -128,3 +128,17 @@ def test_r_note_1_old_rows_twice_told_are_folded_and_render_from_their_data(worl
     assert Notice.objects.get(pk=alone.pk).read_at is None
     assert render(alone, "en") == f"Claim {claim.claim_id}: Submitted → Rejected"
     assert legacy.text == "旧文本"
+
+
+def test_r_note_1_invoice_notices_render_the_status_label_in_the_readers_language(world):
+    data = {"invoice_no": "INV-1", "status": "shipped", "tracking_number": "SF9"}
+    with translation.override("zh-hans"):
+        [notice] = notices.publish(
+            "invoice.shipped",
+            "frozen",
+            shop_id=world.shop.pk,
+            insurer_id=world.insurer.pk,
+            data=data,
+            audiences=(Audience.MERCHANT,),
+        )
+    assert render(notice, "en") == "Invoice request INV-1: Shipped."
