@@ -40,3 +40,33 @@ class Membership(models.Model):
             raise ValidationError(_("Reviewers and supervisors are bound to one insurer."))
         if self.role == Role.MERCHANT and not self.shop_id:
             raise ValidationError(_("A merchant user belongs to one shop."))
+
+
+class Invitation(models.Model):
+    """A person asked by e-mail to join a shop's portal: who invited whom and when, and when
+    they accepted (the sign-up link itself is a token, never stored: accounts.invitations)."""
+
+    email = models.EmailField(_("e-mail"))
+    shop = models.ForeignKey("merchants.Shop", on_delete=models.PROTECT, related_name="invitations")
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("invited by")
+    )
+    invited_at = models.DateTimeField(_("invited at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("user"),
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-invited_at", "-id"]
+
+    def __str__(self):
+        return f"{self.email} → {self.shop}"

@@ -61,6 +61,9 @@ SERVICE_STAFF = frozenset(
         "claims.view_appeal",
         "claims.view_merchantreport",
         "claims.view_nonperformancefinding",
+        # Onboarding: a shop's first user is invited by e-mail from the shop's page.
+        "accounts.view_invitation",
+        "accounts.add_invitation",
         "merchants.view_shop",
         "merchants.add_shop",
         "merchants.change_shop",

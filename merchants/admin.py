@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.admin import INVITE_USER
 from audit.masking import SENSITIVE, masked
 from backoffice.actions import ActionForm, ObjectAction, ObjectActionsMixin
 from backoffice.display import admin_link, day, state_badge
@@ -338,7 +339,15 @@ class EnrolmentInline(admin.TabularInline):
 
 def _invite(shop, actor, request, data):
     enrolment = services.invite(shop, data["plan"], actor, reason=data["reason"])
-    return _("%s invited: the merchant may now apply (R-ENR-1).") % enrolment
+    if not shop.members.exists():
+        return (
+            _(
+                '%s invited. The shop has no portal login yet: use "Invite a user" to send its first user '
+                "a sign-up link, then they can apply."
+            )
+            % enrolment
+        )
+    return _("%s invited: the shop's users may now apply in the portal.") % enrolment
 
 
 @admin.register(Shop)
@@ -361,6 +370,7 @@ class ShopAdmin(ObjectActionsMixin, ScopedAdmin):
             (TRANSITIONS, "invite"),
             help=gettext_lazy("Admission is by invitation only."),
         ),
+        INVITE_USER,
     )
 
     def version_of(self, shop):

@@ -20,6 +20,10 @@ class Shop(models.Model):
     return_contact = models.CharField(_("return contact"), max_length=60, blank=True)
     return_phone = models.CharField(_("return phone"), max_length=30, blank=True)
     payout_account = models.CharField(_("payout account (Alipay id)"), max_length=100, blank=True)
+    # R-NOTE-1: the language the shop's notice e-mails and invitations are written in.
+    language = models.CharField(
+        _("notice language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     objects = ShopQuerySet.as_manager()
 

@@ -250,7 +250,7 @@ def lift_override(enrolment: Enrolment, actor: Actor, *, reason: str = "") -> No
     )
 
 
-SHOP_DETAIL_FIELDS = ("return_address", "return_contact", "return_phone", "payout_account", "email")
+SHOP_DETAIL_FIELDS = ("return_address", "return_contact", "return_phone", "payout_account", "email", "language")
 
 
 @transaction.atomic

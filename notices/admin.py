@@ -20,7 +20,7 @@ def _mark_read(modeladmin, request, queryset, data):
 
 @admin.register(Notice)
 class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
-    list_display = ("created_at", "event_type", "message_column", "claim_column", "shop", "audience", "read_at")
+    list_display = ("created_at", "event_type", "text_column", "claim_column", "shop", "audience", "read_at")
     # The data may carry the return address sent to a buyer: masked (audit.masking), in full
     # only through "Show in full", which records who saw it.
     fields = (
@@ -30,7 +30,7 @@ class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
         "insurer",
         "claim",
         "policy",
-        "message",
+        "text_column",
         "data_masked",
         "created_at",
         "read_at",
@@ -53,6 +53,11 @@ class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("claim"))
     def claim_column(self, notice):
         return claim_link(notice.claim)
+
+    @admin.display(description=gettext_lazy("message"))
+    def text_column(self, notice):
+        """R-NOTE-1: in the reader's language, as the notice's audience reads it."""
+        return notice.text
 
     @admin.display(description=gettext_lazy("data"))
     def data_masked(self, notice):

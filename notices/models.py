@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.querysets import ScopedQuerySet
 
+from .texts import render
+
 
 class Audience(models.TextChoices):
     MERCHANT = "merchant", _("Merchant")
@@ -38,7 +40,8 @@ class Notice(models.Model):
     policy = models.ForeignKey(
         "policies.Policy", null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
     )
-    message = models.CharField(_("message"), max_length=300)
+    # What was said when the row was written: shown only for an event no app renders (notices.texts).
+    message = models.CharField(_("message"), max_length=300, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -57,4 +60,9 @@ class Notice(models.Model):
         ]
 
     def __str__(self):
-        return self.message
+        return self.text
+
+    @property
+    def text(self):
+        """R-NOTE-1: rendered for this row's audience in the reader's language."""
+        return render(self)

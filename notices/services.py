@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from integrations import webhooks
@@ -34,9 +35,12 @@ def publish(
     data: dict[str, Any] | None = None,
     audiences: Sequence[str] = DEFAULT_AUDIENCES,
     at: dt.datetime | None = None,
+    stored: bool = True,
 ) -> list[Notice]:
     """One notice per audience. `data` must be fit for every audience named: callers never put
-    screening thresholds or staff identities in it."""
+    screening thresholds or staff identities in it; the text is rendered from it when read
+    (notices.texts). With `stored=False` the event only goes to the integration clients: a
+    person already reads it in another notice of the same change (one notice per event)."""
     return publish_many(
         [
             event(
@@ -50,7 +54,8 @@ def publish(
                 audiences=audiences,
                 at=at,
             )
-        ]
+        ],
+        stored=stored,
     )
 
 
@@ -76,6 +81,7 @@ def event(
             insurer_id=insurer_id,
             claim_id=claim_id,
             policy_id=policy_id,
+            # Shown only if the event cannot be rendered when read (notices.texts).
             message=str(message)[:300],
             data=data or {},
             created_at=at,
@@ -84,14 +90,16 @@ def event(
     ]
 
 
-def publish_many(events):
+def publish_many(events, *, stored=True):
     """Store many events' notices in one statement, whatever their number (bulk order events);
     each event is the list `event()` returns. Webhook deliveries are written alongside; both are
     sent only once the transaction commits."""
-    notices = bulk.insert(Notice, [notice for notices in events for notice in notices])
+    notices = [notice for notices in events for notice in notices]
+    if stored:
+        notices = bulk.insert(Notice, notices)
     deliveries = webhooks.enqueue([_webhook_event(notices) for notices in events if notices])
-    _dispatch_on_commit([delivery.pk for delivery in deliveries], _merchants_notices(notices))
-    return notices
+    _dispatch_on_commit([delivery.pk for delivery in deliveries], _merchants_notices(notices) if stored else [])
+    return notices if stored else []
 
 
 def _webhook_event(notices):
@@ -147,7 +155,11 @@ def email_notices(notice_ids):
     for notice in Notice.objects.filter(pk__in=notice_ids, audience=Audience.MERCHANT).select_related("shop"):
         if notice.shop.email:
             by_shop.setdefault(notice.shop, []).append(notice)
-    messages = [_email(shop, notices) for shop, notices in by_shop.items()]
+    messages = []
+    for shop, notices in by_shop.items():
+        # The shop's language, not the worker's or the triggering person's: subject and body alike.
+        with translation.override(shop_language(shop)):
+            messages.append(_email(shop, notices))
     if messages:
         mail.get_connection().send_messages(messages)
     return len(messages)
@@ -155,10 +167,15 @@ def email_notices(notice_ids):
 
 def _email(shop, notices):
     notices.sort(key=lambda notice: (notice.created_at, notice.pk))
-    subject = notices[0].message if len(notices) == 1 else _("%(count)s new notices") % {"count": len(notices)}
-    lines = [f"{timezone.localtime(n.created_at):%Y-%m-%d %H:%M}  {n.message}" for n in notices]
+    subject = notices[0].text if len(notices) == 1 else _("%(count)s new notices") % {"count": len(notices)}
+    lines = [f"{timezone.localtime(n.created_at):%Y-%m-%d %H:%M}  {n.text}" for n in notices]
     body = "\n".join([shop.name, "", *lines, "", _("Details are in the merchant portal.")])
     return mail.EmailMessage(f"[{_('Zhibao')}] {subject}", body, to=[shop.email])
+
+
+def shop_language(shop):
+    """The language the shop's notices are e-mailed in (its setting, else the site's default)."""
+    return shop.language or settings.LANGUAGE_CODE
 
 
 def mark_read(notices, now=None):

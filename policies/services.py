@@ -253,7 +253,10 @@ class _Changes:
                     at=at,
                 )
                 for policy, order, at in self.issued
-            ]
+            ],
+            # One per sub-order, thousands a day: integration clients get the event, people read
+            # their policies in the portal's and the admin's lists rather than an inbox of them.
+            stored=False,
         )
 
 

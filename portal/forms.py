@@ -1,6 +1,7 @@
 """Portal forms parse what the merchant typed; the services decide (style guide, practice 5)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -150,6 +151,11 @@ class ShopDetailsForm(forms.ModelForm):
         # R-ENR-3: cover needs both; the portal never lets a merchant blank them out.
         for name in ("return_address", "payout_account"):
             self.fields[name].required = True
+        # A form sent without the language keeps the shop's (it has a default, never blank).
+        self.fields["language"].required = False
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or self.instance.language
 
 
 RATING_LABELS = {
@@ -172,4 +178,18 @@ class RatingForm(forms.Form):
     )
     comment = forms.CharField(
         label=_("Comment (optional)"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class InviteColleagueForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    language = forms.ChoiceField(label=_("Language of the invitation"), choices=settings.LANGUAGES)
+
+
+class JoinForm(forms.Form):
+    """The sign-up link's form; accounts.invitations.accept checks the passwords."""
+
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )

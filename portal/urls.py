@@ -2,13 +2,19 @@ from django.urls import path
 
 from reports import portal as statements
 
-from .views import auth, claims, feedback, money, shop
+from .views import auth, claims, feedback, money, people, shop
 
 app_name = "portal"
 
 urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("join/<str:uid>/<str:token>/", people.join, name="join"),
+    path("password-reset/", people.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", people.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", people.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password-reset/done/", people.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("colleagues/", people.colleagues, name="colleagues"),
     path("", shop.home, name="home"),
     path("refunds/", claims.refund_list, name="refunds"),
     path("claims/", claims.claim_list, name="claims"),

@@ -20,16 +20,29 @@ SCREENING_PARAMETERS = ("fast_lane_limit", "fast_lane_audit_share", "abuse_windo
 
 
 def test_r_note_1_a_transition_is_told_to_the_merchant_and_the_insurer(world):
-    claim = world.claim(kind="refund_only")
-    claims.decide(claim, "reject", world.reviewer, reason="人为损坏", now=world.now)
-    moved = Notice.objects.filter(claim=claim, event_type="claim.status_changed")
-    assert sorted(moved.values_list("audience", "shop_id", "insurer_id")) == [
+    claim = world.in_state("return_in_transit")
+    before = Notice.objects.filter(claim=claim).count()
+    claims.mark_delivered(claim, world.platform, now=world.now)
+    moved = Notice.objects.filter(claim=claim, event_type="claim.status_changed").order_by("-pk")[:2]
+    assert Notice.objects.filter(claim=claim).count() == before + 2
+    assert sorted((n.audience, n.shop_id, n.insurer_id) for n in moved) == [
         ("insurer", world.shop.pk, world.insurer.pk),
         ("merchant", world.shop.pk, world.insurer.pk),
     ]
     assert {(n.data["from"], n.data["to"], n.data["claim_id"]) for n in moved} == {
-        ("submitted", "rejected", claim.claim_id)
+        ("return_in_transit", "awaiting_receipt", claim.claim_id)
     }
+
+
+def test_r_note_1_a_decision_is_one_notice_per_audience(world):
+    claim = world.claim(kind="refund_only")
+    opened = list(Notice.objects.filter(claim=claim).values_list("pk", flat=True))
+    claims.decide(claim, "reject", world.reviewer, reason="人为损坏", now=world.now)
+    told = Notice.objects.filter(claim=claim).exclude(pk__in=opened)
+    assert sorted(told.values_list("audience", "event_type")) == [
+        ("insurer", "claim.decided"),
+        ("merchant", "claim.decided"),
+    ]
     decided = Notice.objects.for_actor(world.merchant).get(claim=claim, event_type="claim.decided")
     assert (decided.data["outcome"], decided.data["reason"]) == ("reject", "人为损坏")
 
@@ -75,7 +88,7 @@ def test_r_note_1_a_merchant_sees_only_its_own_shops_notices(busy_world):
     theirs |= set(Claim.objects.filter(shop=world.other_shop).values_list("refund_request__refund_id", flat=True))
     theirs.add(world.other_shop.shop_id)
     for notice in mine:
-        text = notice.message + json.dumps(notice.data, ensure_ascii=False)
+        text = notice.text + json.dumps(notice.data, ensure_ascii=False)
         assert not [word for word in theirs if word in text], notice.event_type
 
 
@@ -112,6 +125,6 @@ def test_r_note_1_no_notice_carries_a_screening_threshold(busy_world):
         for value in values(notice.data):
             assert value not in SCREENING_PARAMETERS, notice.event_type
             assert value not in thresholds and str(value) not in spelled, (notice.event_type, value)
-        text = notice.message + json.dumps(notice.data, ensure_ascii=False)
+        text = notice.text + json.dumps(notice.data, ensure_ascii=False)
         assert not [name for name in SCREENING_PARAMETERS if name in text], notice.event_type
-        assert not standalone.search(notice.message), notice.message
+        assert not standalone.search(notice.text), notice.text

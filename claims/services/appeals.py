@@ -37,7 +37,7 @@ def appeal(claim: Claim, actor: Actor, *, reason: str, now: dt.datetime | None =
         if Claim.objects.filter(sub_order_id=claim.sub_order_id).open().exclude(pk=claim.pk).exists():
             raise Conflict(_("Another claim on this sub-order is open."), code="claim_open", rule="R-POL-5")
         Appeal.objects.create(claim=claim, reason=reason, filed_at=now, from_status=claim.status)
-        move(claim, "appeal", actor, at=now, reason=reason)
+        move(claim, "appeal", actor, at=now, reason=reason, told=True)
         notify(
             claim,
             "claim.appealed",
@@ -69,7 +69,7 @@ def resolve_appeal(
             raise transition_refused(claim, "resolve_appeal", claim.status)
         refuse_if_waiting(claim)  # R-AUTH-1
         if outcome == AppealOutcome.UPHOLD:
-            move(claim, "uphold_appeal", actor, at=now, reason=note, back_to=record.from_status)
+            move(claim, "uphold_appeal", actor, at=now, reason=note, back_to=record.from_status, told=True)
             _resolved(claim, record, outcome, note, now)
             return claim
         amount, code = _check_change(claim, approved_amount, problem_code)
@@ -102,7 +102,7 @@ def _resolved(claim: Claim, record: Appeal, outcome: str, note: str, now: dt.dat
         at=now,
     )
     if claim.status == S.REFUND_DUE:
-        refund_due_notice(claim, now)
+        refund_due_notice(claim, now, stored=False)
 
 
 def _check_change(claim: Claim, amount: Decimal | None, problem_code: str) -> tuple[Decimal, str]:
@@ -138,7 +138,7 @@ def _change_decision(
 ) -> None:
     """R-DIS-1: a new amount, and the claim goes on towards the return or the refund."""
     back_to = claim._after_approval() if record.from_status == S.REJECTED else record.from_status
-    move(claim, "change_decision", actor, at=now, reason=note, approved_amount=amount, back_to=back_to)
+    move(claim, "change_decision", actor, at=now, reason=note, approved_amount=amount, back_to=back_to, told=True)
     decided = Outcome.APPROVE if amount == claim.requested_amount else Outcome.PARTIALLY_APPROVE
     record_decision(claim, decided, actor, now, problem_code=code, amount=amount, reason=note, on_appeal=True)
     if claim.kind == Kind.RETURN_REFUND and record.from_status == S.REJECTED:

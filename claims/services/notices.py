@@ -27,8 +27,11 @@ def notify(
     data: dict[str, Any] | None = None,
     audiences: Sequence[str] | None = None,
     at: dt.datetime | None = None,
+    stored: bool = True,
 ) -> None:
-    """R-NOTE-1: a notice for each party the event concerns; data never carries thresholds."""
+    """R-NOTE-1: a notice for each party the event concerns; data never carries thresholds.
+    What it says is rendered when read (claims.notice_texts); `message` is kept only as the
+    row's fallback."""
     payload: dict[str, Any] = {
         "claim_id": claim.claim_id,
         "refund_id": claim.refund_request.refund_id,
@@ -45,11 +48,23 @@ def notify(
         data=payload,
         audiences=audiences or (Audience.MERCHANT, Audience.INSURER),
         at=at,
+        stored=stored,
     )
 
 
-def move(claim: Claim, name: str, actor: Actor, *, at: dt.datetime, reason: str = "", **kwargs: Any) -> TransitionLog:
-    """Run a claim transition, audit it, and tell everyone concerned (R-NOTE-1)."""
+def move(
+    claim: Claim,
+    name: str,
+    actor: Actor,
+    *,
+    at: dt.datetime,
+    reason: str = "",
+    told: bool = False,
+    **kwargs: Any,
+) -> TransitionLog:
+    """Run a claim transition, audit it, and tell everyone concerned (R-NOTE-1). `told`: the
+    caller announces this change in a notice of its own (a decision, a closure), so people get
+    one notice for it; integration clients still get `claim.status_changed` (api.md Webhooks)."""
     log: TransitionLog = apply_transition(claim, name, actor, at=at, reason=reason, **kwargs)
     notify(
         claim,
@@ -57,6 +72,7 @@ def move(claim: Claim, name: str, actor: Actor, *, at: dt.datetime, reason: str 
         _("Claim %(id)s: %(source)s → %(target)s") % {"id": claim.claim_id, "source": log.source, "target": log.target},
         data={"from": log.source, "to": log.target},
         at=at,
+        stored=not told,
     )
     return log
 
@@ -78,13 +94,14 @@ def announce_decision(
     )
 
 
-def refund_due_notice(claim: Claim, now: dt.datetime) -> None:
+def refund_due_notice(claim: Claim, now: dt.datetime, *, stored: bool = True) -> None:
     notify(
         claim,
         "claim.refund_due",
         _("Refund due on claim %s.") % claim.claim_id,
         data={"amount": str(claim.approved_amount), "refund_due_by": isoformat(claim.refund_due_by)},
         at=now,
+        stored=stored,
     )
 
 

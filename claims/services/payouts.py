@@ -78,7 +78,7 @@ def settle_payout(attempt: PayoutAttempt, now: dt.datetime) -> None:
         at=now,
     )
     if merchant_payout and claim.status == S.REFUNDED:
-        move(claim, "mark_paid", Actor.system("payout"), at=now)
+        move(claim, "mark_paid", Actor.system("payout"), at=now, told=True)
         policy_services.mark_claim_paid(claim.policy_id)
         notify(
             claim,

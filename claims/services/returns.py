@@ -63,7 +63,7 @@ def record_return_shipment(
 def time_out_return(claim: Claim, actor: Actor, *, now: dt.datetime | None = None) -> Claim:
     """R-RET-2: no tracking number in time → closed, nothing paid."""
     with acting(claim, actor, "timeout", now) as (claim, now):
-        move(claim, "return_timeout", actor, at=now, reason=_("No return tracking number in time"))
+        move(claim, "return_timeout", actor, at=now, reason=_("No return tracking number in time"), told=True)
         notify(claim, "claim.closed", _("Claim %s closed: no return tracking number in time.") % claim.claim_id, at=now)
         return claim
 
@@ -83,7 +83,7 @@ def confirm_receipt(claim: Claim, actor: Actor, *, now: dt.datetime | None = Non
         reason = (
             _("Confirmed automatically: the time for the receipt check ran out") if actor.role == Role.TIMER else ""
         )
-        move(claim, "confirm_receipt", actor, at=now, reason=reason)
+        move(claim, "confirm_receipt", actor, at=now, reason=reason, told=True)
         refund_due_notice(claim, now)
         return claim
 
@@ -108,7 +108,7 @@ def reject_receipt(claim: Claim, actor: Actor, *, reason_code: str, note: str, n
                 code="evidence_missing",
                 rule="R-RET-3",
             )
-        move(claim, "reject_receipt", actor, at=now, reason=f"{reason_code}: {note}")
+        move(claim, "reject_receipt", actor, at=now, reason=f"{reason_code}: {note}", told=True)
         ReceiptDispute.objects.create(claim=claim, reason_code=reason_code, note=note, filed_at=now)
         notify(
             claim,
@@ -160,7 +160,7 @@ def resolve_receipt_dispute(
                 return claim
             overturn(claim, actor, note, now)
             return claim
-        move(claim, "uphold_receipt_rejection", actor, at=now, reason=note)
+        move(claim, "uphold_receipt_rejection", actor, at=now, reason=note, told=True)
         ReceiptDispute.objects.filter(claim=claim).update(outcome=outcome, resolution_note=note, resolved_at=now)
         notify(claim, "claim.closed", _("Claim %s closed: the parcel rejection was upheld.") % claim.claim_id, at=now)
         return claim
@@ -169,7 +169,7 @@ def resolve_receipt_dispute(
 def overturn(claim: Claim, actor: Actor, note: str, now: dt.datetime) -> None:
     """R-RET-4: treated as a confirmed receipt, and the merchant owes the buyer points (R-PEN-1);
     on the claim locked, by staff alone or confirmed by a second person (R-AUTH-1)."""
-    move(claim, "overturn_receipt_rejection", actor, at=now, reason=note)
+    move(claim, "overturn_receipt_rejection", actor, at=now, reason=note, told=True)
     ReceiptDispute.objects.filter(claim=claim).update(
         outcome=DisputeOutcome.OVERTURN, resolution_note=note, resolved_at=now
     )

@@ -84,7 +84,7 @@ def _decide(
         raise transition_refused(claim, outcome, claim.status)
     if outcome == Outcome.REQUEST_EVIDENCE:
         require_text(reason, "reason", _("Say what evidence is missing."), "R-REV-2")
-        move(claim, "request_evidence", actor, at=now, reason=reason)
+        move(claim, "request_evidence", actor, at=now, reason=reason, told=True)
         record_decision(claim, outcome, actor, now, reason=reason)
         notify(
             claim,
@@ -138,13 +138,14 @@ def _decide(
             reason=reason,
         )
         return claim
-    move(claim, outcome, actor, at=now, reason=reason, approved_amount=approved_amount)
+    move(claim, outcome, actor, at=now, reason=reason, approved_amount=approved_amount, told=True)
     record_decision(claim, outcome, actor, now, problem_code=problem_code, amount=approved_amount, reason=reason)
+    # The decision's notice says the refund is due; integration clients still get the event.
     announce_decision(claim, outcome, now, problem_code=problem_code, reason=reason)
     if claim.kind == Kind.RETURN_REFUND:
         send_return_address(claim, now)
     if claim.status == S.REFUND_DUE:
-        refund_due_notice(claim, now)
+        refund_due_notice(claim, now, stored=False)
     capacity_freed(claim)
     return claim
 
@@ -169,7 +170,7 @@ def check_problem_code(claim: Claim, problem_code: str, *, automatic: bool = Fal
 def _reject(claim: Claim, transition: str, actor: Actor, now: dt.datetime, reason: str) -> Claim:
     """A rejection, by the insurer (`reject`) or by the timer (`evidence_timeout`): recorded as a
     decision and announced to both sides; the buyer may appeal it (R-DIS-1)."""
-    move(claim, transition, actor, at=now, reason=reason)
+    move(claim, transition, actor, at=now, reason=reason, told=True)
     record_decision(claim, Outcome.REJECT, actor, now, reason=reason)
     announce_decision(claim, Outcome.REJECT, now, reason=reason)
     capacity_freed(claim)

@@ -74,6 +74,7 @@ def test_staff_change_a_shops_return_address_and_the_change_is_logged(world, log
         "return_phone": shop.return_phone,
         "payout_account": shop.payout_account,
         "email": shop.email,
+        "language": shop.language,
         **{f"{prefix}-{key}": value for prefix in ("enrolments", "changes") for key, value in _empty_inline().items()},
     }
     response = client.post(url, data)

@@ -36,7 +36,7 @@ def merchant_api(world):
 def merchant_texts(world, api):
     """What the merchant of shop-a was told: its notices and the bodies of its webhooks."""
     notices = Notice.objects.filter(audience=Audience.MERCHANT, shop=world.shop)
-    texts = [json.dumps(n.data) + n.message for n in notices]
+    texts = [json.dumps(n.data) + n.message + n.text for n in notices]
     return texts + [json.dumps(d.payload) for d in WebhookDelivery.objects.filter(client=api.client)]
 
 

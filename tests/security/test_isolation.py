@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from accounts import invitations
 from audit import chain
 from audit.models import ChainHead, Disclosure, TransitionLog
 from audit.services import disclose
@@ -78,6 +79,11 @@ NO_TENANT_DATA = {
     "portal:login": "sign-in",
     "portal:logout": "sign-out",
     "portal:notices_read": "marks the viewer's own notices read",
+    "portal:join": "a sign-up link: the token stands for one invitation (tests/portal/test_onboarding.py)",
+    "portal:password_reset": "Django's password reset: the viewer's own login",
+    "portal:password_reset_done": "Django's password reset: the viewer's own login",
+    "portal:password_reset_confirm": "Django's password reset: the token stands for one login",
+    "portal:password_reset_complete": "Django's password reset: the viewer's own login",
     "set_language": "a cookie",
     "api-schema": "the schema",
     "api-docs": "the schema",
@@ -173,6 +179,7 @@ class TenantA:
             "claims.pendingdecision": self.pending,
             "audit.transitionlog": TransitionLog.objects.filter(object_id=self.paid.pk).last(),
             "accounts.membership": world.merchant_user.membership,
+            "accounts.invitation": invitations.invite(world.shop, "colleague-a@example.com", world.staff),
             "auth.user": world.merchant_user,
             "auth.group": world.merchant_user.groups.first() or world.reviewer_user.groups.first(),
             "merchants.enrolment": world.enrolment,

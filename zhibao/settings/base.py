@@ -382,6 +382,8 @@ ALIPAY_TIMEOUT = env_int("ALIPAY_TIMEOUT", 15)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "zhibao@localhost")
+# Where the links in e-mails (sign-up, password reset) point: the portal as people reach it.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "integrations.api.schema.ContractSchema",
