@@ -6,11 +6,25 @@ from django.utils.translation import gettext_lazy
 
 from backoffice.actions import confirmed_bulk_action
 from backoffice.disclosure import RevealsBody, masked_body_text, reveal_body
-from backoffice.display import claim_link, clipped
+from backoffice.display import claim_link
 from backoffice.scoping import ReadOnlyAdmin
 
 from . import services
 from .models import Notice
+from .texts import EVENT_LABELS, event_label
+
+
+class EventFilter(admin.SimpleListFilter):
+    """The events by what staff call them, not by their API names."""
+
+    title = gettext_lazy("event")
+    parameter_name = "event_type"
+
+    def lookups(self, request, model_admin):
+        return [(name, label) for name, label in EVENT_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event_type=self.value()) if self.value() else queryset
 
 
 def _mark_read(modeladmin, request, queryset, data):
@@ -20,11 +34,11 @@ def _mark_read(modeladmin, request, queryset, data):
 
 @admin.register(Notice)
 class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
-    list_display = ("created_at", "event_type", "text_column", "claim_column", "shop", "audience", "read_at")
+    list_display = ("created_at", "event_column", "text_column", "claim_column", "shop", "audience", "read_at")
     # The data may carry the return address sent to a buyer: masked (audit.masking), in full
     # only through "Show in full", which records who saw it.
     fields = (
-        "event_type",
+        "event_column",
         "audience",
         "shop",
         "insurer",
@@ -36,7 +50,7 @@ class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
         "read_at",
     )
     list_select_related = ("claim", "shop")
-    list_filter = ("audience", "event_type", ("created_at", admin.DateFieldListFilter))
+    list_filter = ("audience", EventFilter, ("created_at", admin.DateFieldListFilter))
     search_fields = ("=claim__claim_id", "=shop__shop_id")
     ordering = ("-created_at", "-id")
     actions = [
@@ -46,9 +60,9 @@ class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
     ]
     object_actions = (reveal_body("data", "notices.view_notice"),)
 
-    @admin.display(description=gettext_lazy("message"))
-    def message_column(self, notice):
-        return clipped(notice.message)
+    @admin.display(description=gettext_lazy("event"), ordering="event_type")
+    def event_column(self, notice):
+        return event_label(notice.event_type)
 
     @admin.display(description=gettext_lazy("claim"))
     def claim_column(self, notice):

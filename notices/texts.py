@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 class Renderable(Protocol):
@@ -19,6 +20,37 @@ class Renderable(Protocol):
 
 Text = Callable[[dict[str, Any], str], str]
 TEXTS: dict[str, Text] = {}
+# What staff read for an event's name in the admin's lists and filters (issue 16 item 4); the API
+# and the webhooks keep the name itself.
+EVENT_LABELS = {
+    "claim.opened": _("Claim opened"),
+    "claim.decided": _("Claim decided"),
+    "claim.status_changed": _("Claim moved on"),
+    "claim.evidence_requested": _("Evidence requested"),
+    "claim.return_address": _("Return address sent"),
+    "claim.tracking_reminder": _("Buyer reminded to ship"),
+    "claim.receipt_disputed": _("Parcel rejected"),
+    "claim.refund_due": _("Refund due"),
+    "claim.refund_overdue": _("Refund overdue"),
+    "claim.paid": _("Claim paid"),
+    "claim.closed": _("Claim closed"),
+    "claim.appealed": _("Decision appealed"),
+    "claim.appeal_resolved": _("Appeal resolved"),
+    "claim.flagged": _("Claim flagged"),
+    "claim.sla_breached": _("Review time exceeded"),
+    "payout.failed": _("Payout refused"),
+    "policy.issued": _("Policy issued"),
+    "invoice.requested": _("Invoice requested"),
+    "invoice.issued": _("Invoice issued"),
+    "invoice.shipped": _("Invoice sent"),
+    "invoice.refused": _("Invoice refused"),
+    "invoice.late": _("Invoice late"),
+    "bordereau.ready": _("Bordereau ready"),
+}
+
+
+def event_label(event_type: str) -> str:
+    return str(EVENT_LABELS.get(event_type, event_type))
 
 
 def register(event_type: str) -> Callable[[Text], Text]:
