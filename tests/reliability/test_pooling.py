@@ -22,7 +22,7 @@ through_pgbouncer = pytest.mark.skipif(
 SESSION_STATE = [
     re.compile(r"pg_advisory_lock|pg_try_advisory_lock\(|pg_advisory_unlock", re.I),  # the _xact_ ones are fine
     re.compile(r"\bLISTEN\b|\bUNLISTEN\b", re.I),
-    re.compile(r"""["']SET (?!LOCAL\b|CONSTRAINTS\b)""", re.I),
+    re.compile(r"""["']SET (?!LOCAL\b|CONSTRAINTS\b)"""),  # SQL is written in capitals here
     re.compile(r"\bPREPARE\b|\bWITH HOLD\b|\bTEMP(ORARY)? TABLE\b", re.I),
 ]
 # Code that runs against a direct connection: tests set state inside their own transaction, and the

@@ -285,6 +285,7 @@ CELERY_TASK_ROUTES = {
     # A publication's first webhook attempts; its e-mails go on to the e-mail queue from there.
     "notices.tasks.dispatch": {"queue": "webhooks"},
     "notices.tasks.email_notices": {"queue": "email"},
+    "accounts.tasks.send_invitation": {"queue": "email"},
     "claims.tasks.pay_out": {"queue": "payouts"},
     "payments.tasks.send_payout": {"queue": "payouts"},
     "payments.tasks.check_payout": {"queue": "payouts"},
