@@ -3,6 +3,7 @@
 Services call this instead of importing their app's tasks module (which imports the services:
 a circle). A rolled-back use case sends nothing; a task never reads rows not yet committed."""
 
+import threading
 from functools import partial
 
 from celery import Task, current_app
@@ -16,12 +17,19 @@ def enqueue(name: str, *args: object, **kwargs: object) -> None:
     transaction.on_commit(partial(_send, task, args, kwargs))
 
 
+# Celery's autodiscovery lets one thread in and returns nothing to the others meanwhile: without
+# this lock, a web process's other threads found no task and failed their requests (a 500).
+_importing = threading.Lock()
+
+
 def registered(name: str) -> Task:
     """The task registered under `name`. A web process has not imported the task modules (a
     worker does at start): import them once, the way the worker does."""
     tasks = current_app.tasks
     if name not in tasks:
-        current_app.loader.import_default_modules()
+        with _importing:
+            if name not in tasks:
+                current_app.loader.import_default_modules()
     return tasks[name]
 
 

@@ -445,4 +445,8 @@ def test_recording_orders_takes_as_many_queries_for_one_as_for_many(world):
         assert all(created for _order, created in results)
         return len(captured)
 
-    assert queries_for(1, "one") == queries_for(60, "many")
+    # Many rows go in by COPY on PostgreSQL (ids drawn first: one statement more than one INSERT),
+    # and the count stays the same however many rows there are.
+    many = queries_for(60, "many")
+    assert many == queries_for(240, "more")
+    assert queries_for(1, "one") in (many, many - 1)

@@ -2,6 +2,9 @@
 no services module imports a tasks module (the tasks modules import the services)."""
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +58,40 @@ def test_no_services_module_imports_a_tasks_module():
                 if any(name == "tasks" or (name.endswith(".tasks") and name != "kernel.tasks") for name in names):
                     offences.append(f"{module.relative_to(ROOT)}:{node.lineno}")
     assert offences == []
+
+
+# Found by tests/reliability/test_database_restart.py: gunicorn's threads of a fresh web process each
+# found the task missing and asked Celery to import the task modules; Celery's autodiscovery lets one
+# thread in and returns nothing to the others, whose requests then failed with NotRegistered (a 500).
+THREADS_AT_ONCE = """
+import sys, threading
+import django
+django.setup()
+from kernel.tasks import registered
+barrier = threading.Barrier(16)
+failures = []
+def look_up():
+    barrier.wait()
+    try:
+        registered("notices.tasks.dispatch")
+    except Exception as error:
+        failures.append(repr(error))
+threads = [threading.Thread(target=look_up) for _ in range(16)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+print(len(failures), failures[:1])
+sys.exit(1 if failures else 0)
+"""
+
+
+def test_threads_of_a_fresh_web_process_all_find_a_task_by_name():
+    for _attempt in range(5):
+        result = subprocess.run(
+            [sys.executable, "-c", THREADS_AT_ONCE],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "zhibao.settings.test"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -34,6 +34,14 @@ def url(dbname=None):
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{dbname or s['NAME']}"
 
 
+def direct_url(dbname=None):
+    """The server itself, past PgBouncer (CI's DATABASE_DIRECT_URL), for tools that set session state."""
+    direct = os.environ.get("DATABASE_DIRECT_URL")
+    if not direct:
+        return url(dbname)
+    return direct.rsplit("/", 1)[0] + f"/{dbname or connection.settings_dict['NAME']}"
+
+
 def connect(address, **options):
     """A psycopg connection of a test's own, made as Django's are behind PgBouncer (CI): it never
     prepares a statement, since the next statement may run on a backend that has not seen it."""

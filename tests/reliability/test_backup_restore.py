@@ -9,7 +9,7 @@ import sys
 import psycopg
 import pytest
 
-from .postgres import ROOT, connect, postgresql_only, scratch_database, tool, url
+from .postgres import ROOT, connect, direct_url, postgresql_only, scratch_database, tool, url
 
 pytestmark = [postgresql_only, pytest.mark.skipif(tool("pg_dump") is None, reason="pg_dump is not installed")]
 
@@ -18,6 +18,7 @@ def run(*command, database):
     env = {
         **os.environ,
         "DATABASE_URL": url(database),
+        "DATABASE_DIRECT_URL": direct_url(database),
         "DJANGO_SETTINGS_MODULE": "zhibao.settings.dev",
         "PG_BIN": os.path.dirname(tool("pg_dump")),
     }
@@ -78,7 +79,7 @@ def test_a_restore_into_a_database_that_is_not_empty_fails_and_changes_nothing(t
         run("scripts/backup-db.sh", str(dump), database=source)
         manage("migrate", "--noinput", "-v0", database=target)
         before = fingerprint(target)
-        env = {**os.environ, "DATABASE_URL": url(target)}
+        env = {**os.environ, "DATABASE_URL": url(target), "DATABASE_DIRECT_URL": direct_url(target)}
         result = subprocess.run(
             ["scripts/restore-db.sh", str(dump)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
         )
