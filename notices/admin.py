@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from backoffice.actions import confirmed_bulk_action
 from backoffice.disclosure import RevealsBody, masked_body_text, reveal_body
-from backoffice.display import claim_link
+from backoffice.display import claim_link, clipped
 from backoffice.scoping import ReadOnlyAdmin
 
 from . import services
@@ -34,7 +34,7 @@ def _mark_read(modeladmin, request, queryset, data):
 
 @admin.register(Notice)
 class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
-    list_display = ("created_at", "event_column", "text_column", "claim_column", "shop", "audience", "read_at")
+    list_display = ("created_at", "event_column", "text_clipped", "claim_column", "shop", "audience", "read_at")
     # The data may carry the return address sent to a buyer: masked (audit.masking), in full
     # only through "Show in full", which records who saw it.
     fields = (
@@ -70,8 +70,13 @@ class NoticeAdmin(RevealsBody, ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("message"))
     def text_column(self, notice):
-        """R-NOTE-1: in the reader's language, as the notice's audience reads it."""
+        """R-NOTE-1: in the reader's language, as the notice's audience reads it; its start on the
+        list's one line (a long message pushed the list sideways at 1440 px), in full on the notice."""
         return notice.text
+
+    @admin.display(description=gettext_lazy("message"))
+    def text_clipped(self, notice):
+        return clipped(notice.text)
 
     @admin.display(description=gettext_lazy("data"))
     def data_masked(self, notice):
