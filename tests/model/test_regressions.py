@@ -75,6 +75,23 @@ def test_r_kpi_1_an_undecided_claim_past_its_sla_counts_against_compliance(world
     assert row["sla_compliance"] == 0
 
 
+def test_r_kpi_1_evidence_asked_for_once_the_review_time_ran_out_still_counts_late(world):
+    """Found by the racing machine (the model, not the code, was wrong): a claim whose 24 h ran out,
+    then evidence asked for. Its clock stops with nothing left, so it counts against compliance
+    beside a claim decided in time (1 of 2), as the breach sweep flags it."""
+    in_time = world.in_state(S.REJECTED, buyer="buyer-2")
+    claim = world.claim()
+    later = claim.review_due_at
+    claims.decide(claim, "request_evidence", world.reviewer, reason="补图", now=later)
+    claim.refresh_from_db()
+    assert claim.status == S.EVIDENCE_REQUESTED and claim.review_remaining == dt.timedelta(0)
+    [row] = service_figures(
+        world.now - dt.timedelta(days=1), world.now + dt.timedelta(days=3), group="insurer", now=later
+    )
+    assert in_time.decided_at <= in_time.review_due_at
+    assert row["sla_compliance"] == 0.5
+
+
 def test_r_ret_2_a_tracking_number_past_its_deadline_is_refused_before_the_sweep(world):
     """Found by the state machine: an approved return claim, the clock 20 h past its 168 h
     tracking deadline, the sweeper not yet run: the tracking number is accepted and the claim
