@@ -1,7 +1,7 @@
 """axe-core (npm's, installed by `make browser` into tests/browser/axe/) in a real Chromium: no
 critical and no serious violation on every portal page and on the admin's main desks, at 1440 px
-and on a 390 px phone, and none of them scrolls sideways. To check one more page, add its address to PORTAL_PAGES or ADMIN_PAGES.
-Screenshots: test-output/screenshots/axe-*.png."""
+and on a 390 px phone, and none of them scrolls sideways. To check one more page, add its address
+to PORTAL_PAGES or ADMIN_PAGES. Screenshots: test-output/screenshots/axe-*.png."""
 
 from pathlib import Path
 
