@@ -9,12 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core import mail
+from django.db import connections, router, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from integrations import webhooks
 from integrations.models import ClientRole
-from kernel import bulk
+from kernel import bulk, partitions
 from kernel.tasks import enqueue
 
 from .models import Audience, Notice
@@ -171,6 +172,21 @@ def _email(shop, notices):
     lines = [f"{timezone.localtime(n.created_at):%Y-%m-%d %H:%M}  {n.text}" for n in notices]
     body = "\n".join([shop.name, "", *lines, "", _("Details are in the merchant portal.")])
     return mail.EmailMessage(f"[{_('Zhibao')}] {subject}", body, to=[shop.email])
+
+
+def partitioning() -> partitions.Monthly:
+    return partitions.Monthly(Notice._meta.db_table, "created_at", settings.ZHIBAO_NOTICE_RETENTION_MONTHS)
+
+
+def maintain_partitions(now: dt.datetime | None = None) -> dict[str, list[str]]:
+    """On PostgreSQL: the coming months' partitions made, the months past retention dropped whole
+    (kernel.partitions). Elsewhere nothing, as the table is not partitioned there."""
+    now = now or timezone.now()
+    spec, connection = partitioning(), connections[router.db_for_write(Notice)]
+    with transaction.atomic(using=connection.alias):
+        made = partitions.make_ahead(connection, spec, now, partitions.AHEAD)
+        dropped = partitions.drop_expired(connection, spec, now)
+    return {"made": made, "dropped": dropped}
 
 
 def shop_language(shop):

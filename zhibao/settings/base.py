@@ -296,6 +296,7 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.fill_review_pools": {"queue": "sweeps"},
     "claims.tasks.refresh_figures": {"queue": "reports"},
     "integrations.tasks.purge_idempotency_records": {"queue": "sweeps"},
+    "notices.tasks.maintain_partitions": {"queue": "sweeps"},
     # The long ones: minutes over a month's or a day's rows.
     "payments.tasks.reconcile_payouts": {"queue": "reports"},
     "reports.tasks.make_bordereaux": {"queue": "reports"},
@@ -331,6 +332,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.send_due_webhooks",
         "schedule": 60.0,
         "options": {"expires": MINUTE - 5},
+    },
+    # The coming months' notice partitions made ahead, the months past retention dropped.
+    "maintain-notice-partitions": {
+        "task": "notices.tasks.maintain_partitions",
+        "schedule": crontab(minute=20, hour=4),
+        "options": {"expires": DAY - HOUR},
     },
     "purge-idempotency-records": {
         "task": "integrations.tasks.purge_idempotency_records",
@@ -418,6 +425,9 @@ ZHIBAO_API_RATE = env("ZHIBAO_API_RATE", "1200/min")
 ZHIBAO_WEBHOOK_TIMEOUT = env_int("ZHIBAO_WEBHOOK_TIMEOUT", 10)
 # R-KPI-1: the figures page rebuilds the rollups itself when the sweeper has not for this long.
 FIGURES_FRESH_SECONDS = env_int("FIGURES_FRESH_SECONDS", 60)
+# Whole months of notices kept before the current one (on PostgreSQL a month is a partition,
+# dropped whole once past this; kernel.partitions): a year back, and the month a statement covers.
+ZHIBAO_NOTICE_RETENTION_MONTHS = env_int("ZHIBAO_NOTICE_RETENTION_MONTHS", 13)
 
 LOGGING = {
     "version": 1,
