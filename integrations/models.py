@@ -122,7 +122,12 @@ class WebhookDelivery(models.Model):
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["client", "event_id"], name="one_delivery_per_client_event")]
+        # With the time: on PostgreSQL the table is partitioned by month of created_at, and every
+        # unique key must hold it (kernel.partitions). An event's deliveries are written once, in
+        # its publishing transaction and with one created_at, so this is one per client and event.
+        constraints = [
+            models.UniqueConstraint(fields=["client", "event_id", "created_at"], name="one_delivery_per_client_event")
+        ]
         indexes = [
             models.Index(
                 fields=["next_attempt_at"], condition=models.Q(next_attempt_at__isnull=False), name="webhook_due"
@@ -146,7 +151,12 @@ class WebhookDelivery(models.Model):
 class WebhookAttempt(models.Model):
     """The delivery log: every POST we made, with what the receiver answered."""
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    # No foreign key in the database: PostgreSQL cannot point one at a table partitioned by month
+    # (kernel.partitions). Attempts are written by `webhooks.send` for a delivery it has just read;
+    # a month of attempts outlives its deliveries' month by at most the retention's last month.
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log", db_constraint=False
+    )
     at = models.DateTimeField(_("at"))
     status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kernel import bulk
+from kernel import bulk, partitions
 from kernel.tasks import enqueue as enqueue_task
 
 from .models import ApiClient, ClientRole, WebhookAttempt, WebhookDelivery
@@ -37,6 +37,15 @@ SUBSCRIBERS = "webhooks:subscribers"
 GENERATION = "webhooks:subscribers-generation"
 # A list kept this long at most, in case a change reached the clients' rows without their signals.
 SUBSCRIBERS_FOR = 600
+
+
+def partitioning() -> tuple[partitions.Monthly, ...]:
+    """The outbox's tables by month on PostgreSQL, kept as long as integrators may look back."""
+    keep = settings.ZHIBAO_WEBHOOK_RETENTION_MONTHS
+    return (
+        partitions.Monthly(WebhookDelivery._meta.db_table, "created_at", keep),
+        partitions.Monthly(WebhookAttempt._meta.db_table, "at", keep),
+    )
 
 
 def in_scope(client, event):

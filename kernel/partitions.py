@@ -15,14 +15,17 @@ and it creates partitioned tables but does not convert one holding data) or pg_p
 extension the database server must carry, which not every managed PostgreSQL offers).
 
 PostgreSQL wants the partition key in every unique key: the primary key becomes (id, <time>). Ids
-still come from one sequence, so they stay unique; a table with another unique key, or one that
-other tables point at, is refused, since neither could be enforced across partitions. Other
+still come from one sequence, so they stay unique; a table with another unique key that leaves the
+time out, or one that a foreign key points at, is refused, since neither could be enforced
+across partitions. Other
 databases keep a plain table and every function here does nothing there."""
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -123,6 +126,13 @@ def merge(connection: BaseDatabaseWrapper, spec: Monthly) -> None:
         keys = _rebuild(connection, spec, partitioned=False)
         _fill(connection, spec, f"{spec.table}__old")
         _run(connection, keys)
+
+
+def maintain(connection: BaseDatabaseWrapper, spec: Monthly, now: dt.datetime) -> tuple[list[str], list[str]]:
+    """The daily upkeep of one table: the coming months made, the months past retention dropped.
+    Returns the partitions made and dropped; nothing where the table is not partitioned."""
+    with transaction.atomic(using=connection.alias):
+        return make_ahead(connection, spec, now, AHEAD), drop_expired(connection, spec, now)
 
 
 def make_ahead(connection: BaseDatabaseWrapper, spec: Monthly, now: dt.datetime, ahead: int) -> list[str]:
@@ -229,8 +239,10 @@ def _rebuild(connection: BaseDatabaseWrapper, spec: Monthly, partitioned: bool) 
             [table],
         )
         constraints = cursor.fetchall()
-        if any(kind == "u" for _, kind, _ in constraints) or any(" UNIQUE " in d for _, d in indexes):
-            raise ValueError(f"{table}: a unique key other than the id cannot be kept across partitions.")
+        within = re.compile(rf"\(.*\b{re.escape(spec.column)}\b.*\)")
+        unique = [d for _, kind, d in constraints if kind == "u"] + [d for _, d in indexes if " UNIQUE " in d]
+        if partitioned and not all(within.search(definition) for definition in unique):
+            raise ValueError(f"{table}: a unique key without {spec.column} cannot be kept across partitions.")
         cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
         for name, _ in indexes:
             cursor.execute(f'ALTER INDEX "{name}" RENAME TO "{name}__old"')

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import mail
-from django.db import connections, router, transaction
+from django.db import connections, router
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -179,14 +179,17 @@ def partitioning() -> partitions.Monthly:
 
 
 def maintain_partitions(now: dt.datetime | None = None) -> dict[str, list[str]]:
-    """On PostgreSQL: the coming months' partitions made, the months past retention dropped whole
-    (kernel.partitions). Elsewhere nothing, as the table is not partitioned there."""
+    """On PostgreSQL: the coming months' partitions of the notices and the webhook outbox made,
+    the months past their retention dropped whole (kernel.partitions). Elsewhere nothing: the
+    tables are not partitioned there."""
     now = now or timezone.now()
-    spec, connection = partitioning(), connections[router.db_for_write(Notice)]
-    with transaction.atomic(using=connection.alias):
-        made = partitions.make_ahead(connection, spec, now, partitions.AHEAD)
-        dropped = partitions.drop_expired(connection, spec, now)
-    return {"made": made, "dropped": dropped}
+    connection = connections[router.db_for_write(Notice)]
+    done: dict[str, list[str]] = {"made": [], "dropped": []}
+    for spec in (partitioning(), *webhooks.partitioning()):
+        made, dropped = partitions.maintain(connection, spec, now)
+        done["made"] += made
+        done["dropped"] += dropped
+    return done
 
 
 def shop_language(shop):

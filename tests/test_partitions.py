@@ -5,12 +5,16 @@ transaction trips PostgreSQL's deferred foreign-key checks, so these tests commi
 
 import datetime as dt
 import re
+import uuid
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from integrations import webhooks
+from integrations.models import WebhookAttempt, WebhookDelivery
+from integrations.services import issue_client
 from kernel import partitions
 from notices import services
 from notices.models import Audience, Notice
@@ -29,10 +33,10 @@ def month(offset, day=10):
     return partitions.add_months(partitions.month_start(NOW), offset).replace(day=day, hour=12)
 
 
-def where(notice_id):
-    """The partition a notice's row lives in."""
+def where(row_id, table="notices_notice"):
+    """The partition a row lives in."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT tableoid::regclass::text FROM notices_notice WHERE id = %s", [notice_id])
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [row_id])
         row = cursor.fetchone()
     return row and row[0]
 
@@ -171,9 +175,86 @@ def test_the_merchants_inbox_reads_only_the_newest_months_partition():
 
 
 @postgres
+def test_the_migration_partitions_the_webhook_outbox_with_its_deliveries_and_attempts():
+    World()
+    client, _ = issue_client("tmall", webhook_url="http://127.0.0.1:9/hook")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("integrations", "0002_lean_indexes")])
+    old = executor.loader.project_state(("integrations", "0002_lean_indexes")).apps
+    Delivery, Attempt = (
+        old.get_model("integrations", "WebhookDelivery"),
+        old.get_model("integrations", "WebhookAttempt"),
+    )
+    deliveries = [
+        Delivery.objects.create(
+            client_id=client.pk,
+            event_id=uuid.uuid4(),
+            event_type="claim.opened",
+            payload={"n": n},
+            created_at=at,
+            retry_until=at + dt.timedelta(days=1),
+        )
+        for n, at in enumerate((month(-7), month(0)))
+    ]
+    attempts = [Attempt.objects.create(delivery_id=d.pk, at=d.created_at, status_code=500) for d in deliveries]
+
+    MigrationExecutor(connection).migrate([("integrations", "0003_deliveries_by_month")])
+
+    delivery_table, attempt_table = (spec.table for spec in webhooks.partitioning())
+    assert partitions.is_partitioned(connection, delivery_table) and partitions.is_partitioned(
+        connection, attempt_table
+    )
+    assert [where(d.pk, delivery_table) for d in deliveries] == [
+        f"{delivery_table}_p{partitions.month_start(d.created_at):%Y%m}" for d in deliveries
+    ]
+    for delivery, attempt in zip(deliveries, attempts, strict=True):
+        assert list(WebhookDelivery.objects.get(pk=delivery.pk).attempt_log.values_list("pk", flat=True)) == [
+            attempt.pk
+        ]
+    assert WebhookDelivery.objects.create(
+        client=client, event_id=uuid.uuid4(), event_type="claim.opened", payload={}, created_at=NOW, retry_until=NOW
+    ).pk > max(d.pk for d in deliveries)
+
+
+@postgres
+def test_the_outbox_keeps_one_delivery_per_client_and_event_and_drops_months_past_retention(settings):
+    settings.ZHIBAO_WEBHOOK_RETENTION_MONTHS = 2
+    World()
+    client, _ = issue_client("tmall", webhook_url="http://127.0.0.1:9/hook")
+    for spec in webhooks.partitioning():
+        with transaction.atomic():
+            partitions.extend(connection, spec, month(-4), NOW)
+
+    def delivery(at, event_id=None):
+        return WebhookDelivery.objects.create(
+            client=client,
+            event_id=event_id or uuid.uuid4(),
+            event_type="claim.opened",
+            payload={},
+            created_at=at,
+            retry_until=at + dt.timedelta(days=1),
+        )
+
+    deliveries = {offset: delivery(month(offset)) for offset in (-4, -1, 0)}
+    for each in deliveries.values():
+        WebhookAttempt.objects.create(delivery=each, at=each.created_at + dt.timedelta(minutes=1), status_code=500)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        delivery(deliveries[0].created_at, event_id=deliveries[0].event_id)
+
+    services.maintain_partitions(now=NOW)
+
+    kept = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert kept == {deliveries[-1].pk, deliveries[0].pk}
+    assert set(WebhookAttempt.objects.values_list("delivery_id", flat=True)) == kept
+
+
+@postgres
 @pytest.mark.parametrize(
     "table, why",
-    [("merchants_shop", "other tables point at it"), ("integrations_idempotencyrecord", "a unique key")],
+    [
+        ("merchants_shop", "other tables point at it"),
+        ("integrations_idempotencyrecord", "a unique key without created_at"),
+    ],
 )
 def test_a_table_whose_keys_partitions_could_not_keep_is_refused_and_left_as_it_was(table, why):
     with pytest.raises(ValueError, match=why), transaction.atomic():

@@ -333,8 +333,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": MINUTE - 5},
     },
-    # The coming months' notice partitions made ahead, the months past retention dropped.
-    "maintain-notice-partitions": {
+    # The coming months' partitions of the notices and the webhook outbox made ahead, the months
+    # past retention dropped.
+    "maintain-partitions": {
         "task": "notices.tasks.maintain_partitions",
         "schedule": crontab(minute=20, hour=4),
         "options": {"expires": DAY - HOUR},
@@ -428,6 +429,9 @@ FIGURES_FRESH_SECONDS = env_int("FIGURES_FRESH_SECONDS", 60)
 # Whole months of notices kept before the current one (on PostgreSQL a month is a partition,
 # dropped whole once past this; kernel.partitions): a year back, and the month a statement covers.
 ZHIBAO_NOTICE_RETENTION_MONTHS = env_int("ZHIBAO_NOTICE_RETENTION_MONTHS", 13)
+# Webhook deliveries and their attempts, likewise: a delivery is retried for a day, and integrators
+# look back over a quarter at most.
+ZHIBAO_WEBHOOK_RETENTION_MONTHS = env_int("ZHIBAO_WEBHOOK_RETENTION_MONTHS", 3)
 
 LOGGING = {
     "version": 1,
